@@ -1,0 +1,51 @@
+/**
+ * Every failure the toolkit reports has a stable `code`, so callers can branch on
+ * the kind of failure without parsing messages.
+ */
+export type SSEErrorCode =
+  // encoder
+  | 'INVALID_EVENT'
+  | 'INVALID_ID'
+  | 'INVALID_RETRY'
+  | 'INVALID_DATA'
+  // decoder
+  | 'LINE_TOO_LONG'
+  | 'EVENT_TOO_LARGE'
+  | 'DECODER_FAILED'
+  | 'DECODER_ENDED'
+  // server
+  | 'SESSION_CLOSED'
+  | 'QUEUE_FULL'
+  | 'TOO_MANY_SESSIONS'
+  | 'WRITE_FAILED'
+  // client
+  | 'HTTP_STATUS'
+  | 'CONTENT_TYPE'
+  | 'NETWORK'
+  | 'IDLE_TIMEOUT'
+  | 'MAX_ATTEMPTS'
+  | 'ABORTED'
+  // hub / backends
+  | 'UNAUTHORIZED'
+  | 'BACKEND_UNAVAILABLE'
+  | 'BACKEND_BUFFER_FULL'
+  | 'INVALID_TOPIC';
+
+/**
+ * The one error class of the toolkit. The message says what was wrong and what to
+ * do about it; `code` is for programs, `cause` keeps the underlying failure.
+ */
+export class SSEError extends Error {
+  readonly code: SSEErrorCode;
+
+  constructor(code: SSEErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SSEError';
+    this.code = code;
+  }
+}
+
+/** Narrows an unknown thrown value to an `SSEError`, optionally of one code. */
+export function isSSEError(value: unknown, code?: SSEErrorCode): value is SSEError {
+  return value instanceof SSEError && (code === undefined || value.code === code);
+}

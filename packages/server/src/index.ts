@@ -1,0 +1,1 @@
+export type { SendResult, Session, SlowClientPolicy } from './types';
