@@ -1,0 +1,187 @@
+import { encode, encodeComment } from '@sse/core';
+import { clockFor } from './clock';
+import { negotiateEncoding } from './encoding';
+import { addCors, baseHeaders, type HeaderRecord } from './headers';
+import { type ContentEncoding, DEFAULTS, positive, type SessionOptions } from './options';
+import { lastEventIdOf, type RequestInfo } from './request';
+import { ServerSession, type SessionLimits } from './session';
+import type { SessionSink } from './sink';
+
+/** The order `compression: true` offers codings in. */
+const ALL_ENCODINGS: readonly ContentEncoding[] = ['br', 'gzip', 'deflate'];
+
+/**
+ * What to answer a request with. Adapters write `status` and `headers`; only for
+ * `'open'` do they then create a sink and call `factory.open(...)`.
+ */
+export type Negotiation =
+  | {
+      /** A CORS preflight: answer with these headers and no body. */
+      kind: 'preflight';
+      status: 204;
+      headers: HeaderRecord;
+    }
+  | {
+      /** Too many sessions: answer 503 with `Retry-After` and no body. */
+      kind: 'busy';
+      status: 503;
+      headers: HeaderRecord;
+    }
+  | {
+      /** Open the stream with these headers. */
+      kind: 'open';
+      status: number;
+      headers: HeaderRecord;
+      lastEventId: string;
+      /** The negotiated content coding the adapter must apply, if any. */
+      encoding: ContentEncoding | undefined;
+    };
+
+/**
+ * Resolves options once (headers, first frame, limits) and opens sessions from
+ * them: the piece every adapter wraps. Counts its own live sessions for `maxSessions`.
+ */
+export class SessionFactory<State = Record<string, unknown>> {
+  /** The bytes every stream starts with: the retry hint, or an empty comment. */
+  readonly openFrame: Uint8Array;
+  private readonly limits: SessionLimits;
+  private readonly headers1: HeaderRecord;
+  private readonly headers2: HeaderRecord;
+  private readonly status: number;
+  private readonly heartbeat: number | false;
+  private readonly maxAge: number | undefined;
+  private readonly jitter: number;
+  private readonly maxSessions: number;
+  private readonly retryAfter: string;
+  private readonly live = new Set<ServerSession<State>>();
+
+  constructor(private readonly options: SessionOptions<State> = {}) {
+    const maxQueueBytes = positive('maxQueueBytes', options.maxQueueBytes, DEFAULTS.maxQueueBytes);
+    this.limits = {
+      maxQueueBytes,
+      waitLimitBytes: positive('waitLimitBytes', options.waitLimitBytes, 2 * maxQueueBytes),
+      maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, DEFAULTS.maxBatchBytes),
+      slowClient: options.slowClient ?? DEFAULTS.slowClient,
+    };
+    if (!['disconnect', 'drop-oldest', 'wait'].includes(this.limits.slowClient)) {
+      throw new TypeError(
+        `@sse/server: slowClient must be 'disconnect', 'drop-oldest' or 'wait', got ${String(this.limits.slowClient)}.`,
+      );
+    }
+    this.status = options.status ?? DEFAULTS.status;
+    this.heartbeat =
+      options.heartbeat === false
+        ? false
+        : positive('heartbeat', options.heartbeat, DEFAULTS.heartbeat);
+    this.maxAge = options.maxAge === undefined ? undefined : positive('maxAge', options.maxAge, 0);
+    this.jitter = Math.min(1, Math.max(0, options.maxAgeJitter ?? DEFAULTS.maxAgeJitter));
+    this.maxSessions = positive('maxSessions', options.maxSessions, Number.POSITIVE_INFINITY);
+    this.retryAfter = String(positive('retryAfter', options.retryAfter, DEFAULTS.retryAfter));
+    this.headers2 = baseHeaders(options.headers);
+    this.headers1 = { ...this.headers2, Connection: 'keep-alive' };
+    this.openFrame = new TextEncoder().encode(
+      options.retry === undefined ? encodeComment() : encode({ retry: options.retry }),
+    );
+  }
+
+  /** Sessions of this factory that are open now. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Decides the answer to a request. `supported` lists the codings the adapter can
+   * apply; the options' `compression` picks among them.
+   */
+  negotiate(request: RequestInfo, supported: readonly ContentEncoding[] = []): Negotiation {
+    const { cors } = this.options;
+    if (request.method === 'OPTIONS') {
+      const headers: HeaderRecord = {};
+      if (cors) addCors(headers, cors, request.origin, true);
+      return { kind: 'preflight', status: 204, headers };
+    }
+    if (this.live.size >= this.maxSessions) {
+      return {
+        kind: 'busy',
+        status: 503,
+        headers: { 'Retry-After': this.retryAfter, 'Cache-Control': 'no-store' },
+      };
+    }
+    const base = request.httpVersionMajor === 1 ? this.headers1 : this.headers2;
+    const encoding = this.pickEncoding(request.acceptEncoding, supported);
+    let headers = base;
+    if (cors || encoding) {
+      headers = { ...base };
+      if (cors) addCors(headers, cors, request.origin, false);
+      if (encoding) {
+        headers['Content-Encoding'] = encoding;
+        headers.Vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
+      }
+    }
+    return {
+      kind: 'open',
+      status: this.status,
+      headers,
+      lastEventId: lastEventIdOf(request),
+      encoding,
+    };
+  }
+
+  private pickEncoding(
+    accept: string | null | undefined,
+    supported: readonly ContentEncoding[],
+  ): ContentEncoding | undefined {
+    const { compression } = this.options;
+    if (!compression || supported.length === 0) return undefined;
+    const wanted = compression === true ? ALL_ENCODINGS : compression;
+    return negotiateEncoding(
+      accept,
+      wanted.filter((coding) => supported.includes(coding)),
+    );
+  }
+
+  /**
+   * Opens a session on `sink` after the adapter wrote the head of an `'open'`
+   * negotiation. The first frame is queued at once; `writable` is false for
+   * transports that must not be written before their consumer asks (web streams).
+   */
+  open(
+    sink: SessionSink,
+    negotiation: { lastEventId: string },
+    writable = true,
+  ): ServerSession<State> {
+    const clock = this.heartbeat === false ? undefined : clockFor(this.heartbeat);
+    const session = new ServerSession<State>(
+      sink,
+      this.limits,
+      negotiation.lastEventId,
+      writable,
+      this,
+      clock,
+      this.options.state,
+    );
+    this.live.add(session);
+    if (this.maxAge !== undefined) {
+      session.expireAfter(this.maxAge * (1 - this.jitter * Math.random()));
+    }
+    session.sendEncoded(this.openFrame);
+    return session;
+  }
+
+  /** @internal Called once by each session when it ends. */
+  released(session: object): void {
+    this.live.delete(session as ServerSession<State>);
+  }
+
+  /** Closes every open session gracefully, for a clean shutdown. */
+  closeAll(): void {
+    for (const session of [...this.live]) session.close();
+  }
+}
+
+/** Creates a factory; adapters call this once per handler, not once per request. */
+export function createSessionFactory<State = Record<string, unknown>>(
+  options?: SessionOptions<State>,
+): SessionFactory<State> {
+  return new SessionFactory(options);
+}

@@ -1,0 +1,221 @@
+import { isSSEError } from '@sse/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serverCounters } from './debug';
+import { createSessionFactory } from './factory';
+import type { SessionOptions } from './options';
+import type { SessionSink } from './sink';
+
+const text = new TextDecoder();
+
+/** An in-memory transport: records writes and pushes back when `accepting` is false. */
+class MemorySink implements SessionSink {
+  chunks: Uint8Array[] = [];
+  accepting = true;
+  ended = 0;
+  aborted = 0;
+  write(chunk: Uint8Array): boolean {
+    this.chunks.push(chunk);
+    return this.accepting;
+  }
+  end(): void {
+    this.ended++;
+  }
+  abort(): void {
+    this.aborted++;
+  }
+  get text(): string {
+    return this.chunks.map((c) => text.decode(c)).join('');
+  }
+}
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function open<State = Record<string, unknown>>(options: SessionOptions<State> = {}) {
+  const factory = createSessionFactory<State>({ heartbeat: false, ...options });
+  const sink = new MemorySink();
+  const session = factory.open(sink, { lastEventId: '' });
+  return { factory, sink, session };
+}
+
+afterEach(() => {
+  expect(serverCounters()).toEqual({
+    sessions: 0,
+    heartbeatRegistrations: 0,
+    heartbeatTimers: 0,
+    ageTimers: 0,
+  });
+});
+
+describe('ServerSession', () => {
+  it('starts with the first frame and coalesces one tick of sends into one write', async () => {
+    const { sink, session } = open({ retry: 2000 });
+    session.send({ data: 'a' });
+    session.send({ event: 'x', data: 'b', id: '1' });
+    session.comment('note');
+    expect(sink.chunks).toHaveLength(0);
+    await tick();
+    expect(sink.chunks).toHaveLength(1);
+    expect(sink.text).toBe('retry: 2000\n\ndata: a\n\nevent: x\nid: 1\ndata: b\n\n: note\n\n');
+    session.close();
+  });
+
+  it('bounds one coalesced write by maxBatchBytes', async () => {
+    const { sink, session } = open({ maxBatchBytes: 20 });
+    for (let i = 0; i < 5; i++) session.send({ data: 'xxxxxxxx' }); // 16 bytes each
+    await tick();
+    expect(sink.chunks.map((c) => c.byteLength)).toEqual([19, 16, 16, 16, 16]);
+    session.close();
+  });
+
+  it('sends pre-encoded frames unchanged and rejects bad messages with SSEError', async () => {
+    const { sink, session } = open();
+    const frame = new TextEncoder().encode('data: shared\n\n');
+    expect(session.sendEncoded(frame)).toBe(true);
+    expect(() => session.send({ id: 'a\nb' })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ID' }),
+    );
+    await tick();
+    expect(sink.text).toBe(':\n\ndata: shared\n\n');
+    session.close();
+  });
+
+  it('ends exactly once, resolves closed, aborts the signal and refuses later sends', async () => {
+    const { sink, session, factory } = open();
+    const signal = session.signal;
+    let aborts = 0;
+    signal.addEventListener('abort', () => aborts++);
+    session.peerGone();
+    session.peerGone();
+    session.close();
+    await session.closed;
+    expect(aborts).toBe(1);
+    expect(session.isOpen).toBe(false);
+    expect(session.endReason).toBe('peer');
+    expect(isSSEError(signal.reason, 'SESSION_CLOSED')).toBe(true);
+    expect(sink.aborted).toBe(1);
+    expect(sink.ended).toBe(0);
+    expect(session.send({ data: 'late' })).toBe(false);
+    expect(factory.size).toBe(0);
+    // Asked for after the end: already settled.
+    expect(session.signal.aborted).toBe(true);
+    await session.closed;
+  });
+
+  it('close() hands queued bytes over and ends gracefully', () => {
+    const { sink, session } = open();
+    session.send({ data: 'last' });
+    session.close();
+    expect(sink.text).toBe(':\n\ndata: last\n\n');
+    expect(sink.ended).toBe(1);
+    expect(session.endReason).toBe('closed');
+  });
+
+  it('waits for drain() while the transport pushes back', async () => {
+    const { sink, session } = open();
+    sink.accepting = false;
+    await tick();
+    session.send({ data: 'queued' });
+    await tick();
+    expect(sink.chunks).toHaveLength(1);
+    expect(session.queuedBytes).toBe(14);
+    sink.accepting = true;
+    session.drain();
+    expect(sink.text).toBe(':\n\ndata: queued\n\n');
+    expect(session.queuedBytes).toBe(0);
+    session.close();
+  });
+
+  it('writes a tick burst beyond the queue limit instead of treating it as a slow client', async () => {
+    const { sink, session } = open({ maxQueueBytes: 64 });
+    for (let i = 0; i < 20; i++) expect(session.send({ data: 'burst-data' })).toBe(true);
+    await tick();
+    expect(session.isOpen).toBe(true);
+    expect(sink.text.match(/burst-data/g)).toHaveLength(20);
+    session.close();
+  });
+});
+
+describe('slow-client policies', () => {
+  const frame = new TextEncoder().encode('data: 0123456789\n\n'); // 18 bytes
+
+  async function stalled(options: SessionOptions) {
+    const opened = open({ maxQueueBytes: 40, ...options });
+    opened.sink.accepting = false;
+    await tick(); // the first frame goes out; the transport now pushes back
+    return opened;
+  }
+
+  it('disconnect: ends the session with QUEUE_FULL when the queue would overflow', async () => {
+    const { sink, session } = await stalled({});
+    expect(session.sendEncoded(frame)).toBe(true);
+    expect(session.sendEncoded(frame)).toBe(true);
+    expect(session.queuedBytes).toBe(36);
+    expect(session.sendEncoded(frame)).toBe(false);
+    expect(session.endReason).toBe('slow');
+    expect(isSSEError(session.signal.reason, 'QUEUE_FULL')).toBe(true);
+    expect(sink.aborted).toBe(1);
+  });
+
+  it('drop-oldest: discards whole old frames and counts them', async () => {
+    const { sink, session } = await stalled({ slowClient: 'drop-oldest' });
+    const frames = [0, 1, 2, 3].map((i) => new TextEncoder().encode(`data: frame-${i}xx\n\n`));
+    for (const f of frames) expect(session.sendEncoded(f)).toBe(true);
+    expect(session.droppedCount).toBe(2);
+    expect(session.queuedBytes).toBe(34);
+    expect(session.sendEncoded(new Uint8Array(41))).toBe(false);
+    expect(session.droppedCount).toBe(5);
+    session.sendEncoded(frames[3]!);
+    sink.accepting = true;
+    session.drain();
+    expect(sink.text).toBe(':\n\ndata: frame-3xx\n\n');
+    session.close();
+  });
+
+  it('wait: returns one promise that resolves on drain, and ends past the hard cap', async () => {
+    const { sink, session } = await stalled({ slowClient: 'wait', waitLimitBytes: 60 });
+    expect(session.sendEncoded(frame)).toBe(true);
+    expect(session.sendEncoded(frame)).toBe(true);
+    const pending = session.sendEncoded(frame);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(session.queuedBytes).toBe(54);
+    sink.accepting = true;
+    session.drain();
+    await expect(pending).resolves.toBe(true);
+    sink.accepting = false;
+    session.comment();
+    await tick(); // written, and refused for more
+    session.sendEncoded(frame);
+    session.sendEncoded(frame);
+    const waiting = session.sendEncoded(frame);
+    expect(session.sendEncoded(frame)).toBe(false); // 72 > 60
+    expect(session.endReason).toBe('slow');
+    await expect(waiting).resolves.toBe(false);
+  });
+});
+
+describe('timers', () => {
+  it('sends heartbeats from one shared timer, skipping sessions that wrote recently', async () => {
+    const factory = createSessionFactory({ heartbeat: 40 });
+    const quiet = new MemorySink();
+    const busy = new MemorySink();
+    const a = factory.open(quiet, { lastEventId: '' });
+    const b = factory.open(busy, { lastEventId: '' });
+    expect(serverCounters()).toMatchObject({ heartbeatRegistrations: 2, heartbeatTimers: 1 });
+    const chatter = setInterval(() => b.send({ data: 'x' }), 5);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    clearInterval(chatter);
+    expect(quiet.text.startsWith(':\n\n:\n\n:\n\n')).toBe(true);
+    expect(busy.text).not.toContain(':\n\n:\n\n');
+    expect(busy.text.slice(3)).not.toMatch(/^:\n\n/m);
+    a.close();
+    b.close();
+  });
+
+  it('closes gracefully at maxAge, with jitter, and releases the timer', async () => {
+    const { session, sink } = open({ maxAge: 30, maxAgeJitter: 0.5 });
+    expect(serverCounters().ageTimers).toBe(1);
+    await session.closed;
+    expect(session.endReason).toBe('max-age');
+    expect(sink.ended).toBe(1);
+  });
+});

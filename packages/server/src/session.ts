@@ -1,0 +1,374 @@
+import { encode, encodeComment, type Message, SSEError } from '@sse/core';
+import type { HeartbeatClock } from './clock';
+import { counters } from './debug';
+import type { SessionSink } from './sink';
+import type { SendResult, Session, SlowClientPolicy } from './types';
+
+/** Why a session ended; see `ServerSession.endReason`. */
+export type EndReason =
+  /** `close()` was called: the stream ended gracefully. */
+  | 'closed'
+  /** The peer went away (request aborted, response closed, stream cancelled). */
+  | 'peer'
+  /** A write to the transport threw. */
+  | 'error'
+  /** The write queue overflowed under the `disconnect` or `wait` policy. */
+  | 'slow'
+  /** The session reached its maximum age and was closed gracefully. */
+  | 'max-age';
+
+/** The limits one session applies; resolved once per factory and shared. */
+export interface SessionLimits {
+  readonly maxQueueBytes: number;
+  readonly waitLimitBytes: number;
+  readonly maxBatchBytes: number;
+  readonly slowClient: SlowClientPolicy;
+}
+
+/** Callbacks the owning factory gets, so it can count its sessions without closures per session. */
+export interface SessionOwner {
+  released(session: object): void;
+}
+
+/** One TextEncoder for the whole process: strings are encoded once, here. */
+const utf8 = new TextEncoder();
+/** The heartbeat frame, encoded once. */
+const HEARTBEAT = utf8.encode(encodeComment());
+
+/** Batches waiting for the end of the current tick; one microtask flushes them all. */
+let dirty: { flush(): void }[] = [];
+let flushScheduled = false;
+
+function flushDirty(): void {
+  const list = dirty;
+  dirty = [];
+  flushScheduled = false;
+  for (const session of list) session.flush();
+}
+
+function expire(session: ServerSession<unknown>): void {
+  session.ageTimer = undefined;
+  counters.ageTimers--;
+  session.finish('max-age');
+}
+
+function reasonError(reason: EndReason, cause: unknown): SSEError {
+  if (reason === 'slow') {
+    return new SSEError(
+      'QUEUE_FULL',
+      'The session ended because its client read too slowly and the write queue filled up (raise maxQueueBytes or pick another slowClient policy).',
+    );
+  }
+  if (reason === 'error') {
+    return new SSEError('WRITE_FAILED', 'The session ended because a write failed.', { cause });
+  }
+  return new SSEError('SESSION_CLOSED', `The session ended (${reason}).`);
+}
+
+/**
+ * The one `Session` implementation, bound to any transport through a `SessionSink`.
+ * Frames sent in the same tick are coalesced into one write (up to `maxBatchBytes`);
+ * while the transport pushes back, frames wait in a queue bounded by
+ * `maxQueueBytes`, and the slow-client policy decides what happens past it.
+ * The abort signal, the closed promise and the state object are created only
+ * when first asked for, so an idle session costs little memory.
+ */
+export class ServerSession<State = Record<string, unknown>> implements Session<State> {
+  readonly lastEventId: string;
+  /** Why the session ended, or undefined while it is open. */
+  endReason: EndReason | undefined;
+  /** @internal The clock tick of the last write (read by the shared heartbeat clock). */
+  lastWriteTick = 0;
+  /** @internal Pending maximum-age timer. */
+  ageTimer: ReturnType<typeof setTimeout> | number | undefined;
+
+  private _queuedBytes = 0;
+  private _droppedCount = 0;
+  /** Frames not yet handed to the transport; `head` is the index of the oldest. */
+  private queue: Uint8Array[] = [];
+  private head = 0;
+  private writable: boolean;
+  private scheduled = false;
+  private _state: State | undefined;
+  private controller: AbortController | undefined;
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  private drainPromise: Promise<boolean> | undefined;
+  private resolveDrain: ((value: boolean) => void) | undefined;
+  private cause: unknown;
+
+  /**
+   * Adapters call this (through a factory's `open`). `writable` says whether the
+   * transport accepts bytes right now: false for a web stream until its first pull.
+   */
+  constructor(
+    private readonly sink: SessionSink,
+    private readonly limits: SessionLimits,
+    lastEventId: string,
+    writable: boolean,
+    private readonly owner?: SessionOwner,
+    private readonly clock?: HeartbeatClock,
+    private readonly makeState?: () => State,
+  ) {
+    this.lastEventId = lastEventId;
+    this.writable = writable;
+    counters.sessions++;
+    if (clock) clock.add(this);
+  }
+
+  get isOpen(): boolean {
+    return this.endReason === undefined;
+  }
+
+  get queuedBytes(): number {
+    return this._queuedBytes;
+  }
+
+  get droppedCount(): number {
+    return this._droppedCount;
+  }
+
+  get state(): State {
+    if (this._state === undefined) {
+      this._state = this.makeState ? this.makeState() : ({} as State);
+    }
+    return this._state;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      if (this.endReason !== undefined) return AbortSignal.abort(this.reason());
+      this.controller = new AbortController();
+    }
+    return this.controller.signal;
+  }
+
+  get closed(): Promise<void> {
+    if (this.closedPromise === undefined) {
+      if (this.endReason !== undefined) return Promise.resolve();
+      this.closedPromise = new Promise((resolve) => {
+        this.resolveClosed = resolve;
+      });
+    }
+    return this.closedPromise;
+  }
+
+  send(message: Message): SendResult {
+    if (this.endReason !== undefined) return false;
+    return this.enqueue(utf8.encode(encode(message)));
+  }
+
+  sendEncoded(frame: Uint8Array): SendResult {
+    if (this.endReason !== undefined) return false;
+    return this.enqueue(frame);
+  }
+
+  comment(text?: string): SendResult {
+    if (this.endReason !== undefined) return false;
+    return this.enqueue(text ? utf8.encode(encodeComment(text)) : HEARTBEAT);
+  }
+
+  /**
+   * Ends the session gracefully: what is queued is handed to the transport (at most
+   * `maxQueueBytes`, already counted) and the response ends.
+   */
+  close(): void {
+    this.finish('closed');
+  }
+
+  /** @internal Called by the heartbeat clock; skipped while bytes are still waiting. */
+  heartbeat(): void {
+    if (this._queuedBytes === 0) this.enqueue(HEARTBEAT);
+  }
+
+  /** For adapters: the transport can take bytes again (socket 'drain', stream pull). */
+  drain(): void {
+    if (this.endReason !== undefined) return;
+    this.writable = true;
+    this.flush();
+  }
+
+  /** For adapters: the peer is gone (closed connection, aborted request, cancelled stream). */
+  peerGone(): void {
+    this.finish('peer');
+  }
+
+  /** For adapters: the transport failed; ends the session with reason `'error'`. */
+  fail(cause: unknown): void {
+    this.cause = cause;
+    this.finish('error');
+  }
+
+  private enqueue(frame: Uint8Array): SendResult {
+    const size = frame.byteLength;
+    const { maxQueueBytes } = this.limits;
+    if (this._queuedBytes + size > maxQueueBytes) {
+      // What waits for the end of the tick is not yet the peer's fault: write it first.
+      if (this.writable) this.flush();
+      if (this.endReason !== undefined) return false;
+      if (this._queuedBytes + size > maxQueueBytes) return this.overflow(frame);
+    }
+    this.push(frame);
+    return true;
+  }
+
+  private push(frame: Uint8Array): void {
+    this.queue.push(frame);
+    this._queuedBytes += frame.byteLength;
+    if (!this.scheduled && this.writable) {
+      this.scheduled = true;
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        queueMicrotask(flushDirty);
+      }
+    }
+  }
+
+  private overflow(frame: Uint8Array): SendResult {
+    const { slowClient, maxQueueBytes, waitLimitBytes } = this.limits;
+    if (slowClient === 'drop-oldest') {
+      const queue = this.queue;
+      while (this.head < queue.length && this._queuedBytes + frame.byteLength > maxQueueBytes) {
+        this._queuedBytes -= queue[this.head]!.byteLength;
+        queue[this.head++] = EMPTY;
+        this._droppedCount++;
+      }
+      this.compact();
+      if (this._queuedBytes + frame.byteLength > maxQueueBytes) {
+        this._droppedCount++;
+        return false;
+      }
+      this.push(frame);
+      return true;
+    }
+    if (slowClient === 'wait' && this._queuedBytes + frame.byteLength <= waitLimitBytes) {
+      this.push(frame);
+      if (this.drainPromise === undefined) {
+        this.drainPromise = new Promise((resolve) => {
+          this.resolveDrain = resolve;
+        });
+      }
+      return this.drainPromise;
+    }
+    this.finish('slow');
+    return false;
+  }
+
+  /** Drops consumed slots at the front once they are the larger part of the array. */
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Takes up to `maxBatchBytes` of whole frames off the queue as one chunk. */
+  private takeBatch(limit: number): Uint8Array {
+    const queue = this.queue;
+    const first = queue[this.head]!;
+    let end = this.head + 1;
+    let total = first.byteLength;
+    while (end < queue.length && total + queue[end]!.byteLength <= limit) {
+      total += queue[end]!.byteLength;
+      end++;
+    }
+    let chunk = first;
+    if (end > this.head + 1) {
+      chunk = new Uint8Array(total);
+      let offset = 0;
+      for (let i = this.head; i < end; i++) {
+        chunk.set(queue[i]!, offset);
+        offset += queue[i]!.byteLength;
+        queue[i] = EMPTY;
+      }
+    } else {
+      queue[this.head] = EMPTY;
+    }
+    this.head = end;
+    this._queuedBytes -= total;
+    this.compact();
+    return chunk;
+  }
+
+  /** @internal Writes queued frames while the transport accepts them. */
+  flush(): void {
+    this.scheduled = false;
+    while (this.writable && this.endReason === undefined && this.head < this.queue.length) {
+      const chunk = this.takeBatch(this.limits.maxBatchBytes);
+      if (this.clock) this.lastWriteTick = this.clock.ticks;
+      let accepted: boolean;
+      try {
+        accepted = this.sink.write(chunk);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (!accepted) this.writable = false;
+    }
+    if (this.resolveDrain !== undefined && this._queuedBytes <= this.limits.maxQueueBytes) {
+      this.settleDrain(true);
+    }
+  }
+
+  private settleDrain(value: boolean): void {
+    const resolve = this.resolveDrain;
+    this.drainPromise = undefined;
+    this.resolveDrain = undefined;
+    resolve?.(value);
+  }
+
+  private reason(): SSEError {
+    return reasonError(this.endReason ?? 'closed', this.cause);
+  }
+
+  /** @internal Ends the session exactly once and releases everything it holds. */
+  finish(reason: EndReason): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    const graceful = reason === 'closed' || reason === 'max-age';
+    if (graceful) {
+      // Hand over what is queued (bounded by the queue limit), ignoring backpressure.
+      try {
+        while (this.head < this.queue.length) this.sink.write(this.takeBatch(Infinity));
+      } catch {
+        // The peer is already gone: nothing left to deliver.
+      }
+    }
+    this.queue = EMPTY_QUEUE;
+    this.head = 0;
+    this._queuedBytes = 0;
+    if (this.clock) this.clock.delete(this);
+    if (this.ageTimer !== undefined) {
+      clearTimeout(this.ageTimer);
+      this.ageTimer = undefined;
+      counters.ageTimers--;
+    }
+    counters.sessions--;
+    this.owner?.released(this);
+    try {
+      if (graceful) this.sink.end();
+      else this.sink.abort();
+    } catch {
+      // Ending a transport that already failed is not an error of this session.
+    }
+    this.settleDrain(false);
+    this.controller?.abort(this.reason());
+    this.resolveClosed?.();
+  }
+
+  /** @internal Schedules the graceful close at maximum age (set by the factory). */
+  expireAfter(ms: number): void {
+    this.ageTimer = setTimeout(expire, ms, this);
+    const handle = this.ageTimer as { unref?: () => void };
+    if (typeof handle.unref === 'function') handle.unref();
+    counters.ageTimers++;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+/** Shared by ended sessions so they hold no queue of their own. */
+const EMPTY_QUEUE: Uint8Array[] = [];
