@@ -1,4 +1,9 @@
 export {
+  EVENT_STREAM_CONTENT_TYPE,
+  EVENT_STREAM_MIME_TYPE,
+  isEventStreamContentType,
+} from './content-type';
+export {
   createDecoder,
   DEFAULT_MAX_EVENT_SIZE,
   DEFAULT_MAX_LINE_LENGTH,
@@ -7,6 +12,8 @@ export {
   type DecoderOptions,
   type EndOptions,
 } from './decoder';
+export { EventStreamDecoder, type EventStreamDecoderOptions } from './decoder-stream';
 export { encode, encodeComment } from './encode';
+export { EventStreamEncoder } from './encoder-stream';
 export { isSSEError, SSEError, type SSEErrorCode } from './errors';
 export type { DecodedEvent, Message } from './types';
