@@ -1,1 +1,2 @@
-export {};
+export { createNodeSSE, type NodeOpenInit, type NodeRequest, type NodeSSE } from './handler';
+export { type NodeResponse, ResponseSink } from './sink';

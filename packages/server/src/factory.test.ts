@@ -38,6 +38,7 @@ describe('SessionFactory.negotiate', () => {
     const latin1 = String.fromCharCode(...new TextEncoder().encode('é-1'));
     expect(headerText(latin1)).toBe('é-1');
     expect(headerText('plain')).toBe('plain');
+    expect(headerText('caf\u00e9')).toBe('caf\u00e9'); // not UTF-8: kept as sent
   });
 
   it('echoes an allowed origin with credentials and Vary, and answers preflights', () => {

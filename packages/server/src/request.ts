@@ -20,17 +20,22 @@ export interface RequestInfo {
   accessControlRequestMethod?: string | null;
 }
 
-const latin1Decoder = /* @__PURE__ */ new TextDecoder('utf-8');
+const utf8Strict = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 /**
  * HTTP stacks hand header bytes over as Latin-1 strings; the client sent UTF-8, so
  * an ID with non-ASCII characters is turned back into the text the client meant.
+ * Bytes that are not valid UTF-8 are kept as Latin-1, never replaced.
  */
 export function headerText(value: string): string {
   if (!/[\u0080-\u00ff]/.test(value) || /[^\u0000-\u00ff]/.test(value)) return value;
   const bytes = new Uint8Array(value.length);
   for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i);
-  return latin1Decoder.decode(bytes);
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return value;
+  }
 }
 
 /**

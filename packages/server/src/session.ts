@@ -96,6 +96,8 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   private drainPromise: Promise<boolean> | undefined;
   private resolveDrain: ((value: boolean) => void) | undefined;
   private cause: unknown;
+  private linked: AbortSignal | undefined;
+  private linkedReason: 'peer' | 'closed' = 'peer';
 
   /**
    * Adapters call this (through a factory's `open`). `writable` says whether the
@@ -347,6 +349,10 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       this.ageTimer = undefined;
       counters.ageTimers--;
     }
+    if (this.linked !== undefined) {
+      this.linked.removeEventListener('abort', this);
+      this.linked = undefined;
+    }
     counters.sessions--;
     this.owner?.released(this);
     try {
@@ -358,6 +364,27 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     this.settleDrain(false);
     this.controller?.abort(this.reason());
     this.resolveClosed?.();
+  }
+
+  /**
+   * Ends the session when `signal` aborts (a request's signal: reason `'peer'`;
+   * an application's shutdown signal: reason `'closed'`). The listener is the
+   * session itself (`handleEvent`), removed when the session ends.
+   */
+  linkSignal(signal: AbortSignal, reason: 'peer' | 'closed' = 'peer'): void {
+    if (this.endReason !== undefined) return;
+    if (signal.aborted) {
+      this.finish(reason);
+      return;
+    }
+    this.linked = signal;
+    this.linkedReason = reason;
+    signal.addEventListener('abort', this);
+  }
+
+  /** @internal The abort listener of `linkSignal`. */
+  handleEvent(): void {
+    this.finish(this.linkedReason);
   }
 
   /** @internal Schedules the graceful close at maximum age (set by the factory). */

@@ -1,0 +1,100 @@
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import { constants, createBrotliCompress, createDeflate, createGzip, type Gzip } from 'node:zlib';
+import type { ContentEncoding, ServerSession, SessionSink } from '@sse/server';
+
+/** Any Node response the adapter binds to: HTTP/1.x (`http`, `https`) or the HTTP/2 compat API. */
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** Where the session lives on its response, so listeners need no closure per connection. */
+const kSession = Symbol('sse.session');
+type Tagged = { [kSession]?: ServerSession<unknown> };
+
+function onDrain(this: Tagged): void {
+  this[kSession]?.drain();
+}
+function onClose(this: Tagged): void {
+  this[kSession]?.peerGone();
+}
+function onError(this: Tagged, error: unknown): void {
+  this[kSession]?.fail(error);
+}
+
+/**
+ * Binds a session to a Node response, using the socket's own backpressure:
+ * `write()`'s return value and the `drain` event. With a content coding, bytes go
+ * through a zlib stream that is flushed after every write, so no event waits in
+ * the compressor.
+ */
+export class ResponseSink implements SessionSink {
+  private readonly compressor: Gzip | undefined;
+  private readonly flushKind: number;
+  /** The object whose 'drain' means "write more": the compressor if any, else the response. */
+  private readonly target: NodeJS.WritableStream & Tagged;
+
+  constructor(
+    private readonly res: NodeResponse,
+    encoding: ContentEncoding | undefined,
+  ) {
+    if (encoding === undefined) {
+      this.compressor = undefined;
+      this.flushKind = 0;
+      this.target = res as unknown as NodeJS.WritableStream & Tagged;
+    } else {
+      this.compressor =
+        encoding === 'br'
+          ? (createBrotliCompress() as unknown as Gzip)
+          : encoding === 'gzip'
+            ? createGzip()
+            : createDeflate();
+      this.flushKind =
+        encoding === 'br' ? constants.BROTLI_OPERATION_FLUSH : constants.Z_SYNC_FLUSH;
+      this.compressor.pipe(res as unknown as NodeJS.WritableStream);
+      this.target = this.compressor as unknown as NodeJS.WritableStream & Tagged;
+    }
+  }
+
+  /** Attaches the session and the listeners (shared functions, no closures). */
+  bind(session: ServerSession<unknown>): void {
+    const res = this.res as unknown as Tagged & NodeJS.EventEmitter;
+    res[kSession] = session;
+    res.on('close', onClose);
+    res.on('error', onError);
+    if (this.target !== (res as unknown)) {
+      this.target[kSession] = session;
+      (this.target as unknown as NodeJS.EventEmitter).on('error', onError);
+    }
+    (this.target as unknown as NodeJS.EventEmitter).on('drain', onDrain);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.compressor === undefined) return (this.res as ServerResponse).write(chunk);
+    const accepted = this.compressor.write(chunk);
+    this.compressor.flush(this.flushKind);
+    return accepted;
+  }
+
+  end(): void {
+    this.release();
+    if (this.compressor) this.compressor.end();
+    else this.res.end();
+  }
+
+  abort(): void {
+    this.release();
+    this.compressor?.destroy();
+    if (!this.res.destroyed) this.res.destroy();
+  }
+
+  /** Removes every listener and reference this sink added. */
+  private release(): void {
+    const res = this.res as unknown as Tagged & NodeJS.EventEmitter;
+    res[kSession] = undefined;
+    res.off('close', onClose);
+    res.off('error', onError);
+    const target = this.target as unknown as Tagged & NodeJS.EventEmitter;
+    target[kSession] = undefined;
+    target.off('drain', onDrain);
+    if (target !== res) target.off('error', onError);
+  }
+}
