@@ -1,0 +1,342 @@
+import { encode, type Message, SSEError } from '@sse/core';
+import type { HistoryLimits } from './history';
+import { createMemoryBackend } from './memory';
+import type { Backend, HubEvent, Subscriber } from './types';
+
+/** What the authorisation hook is asked: may this subscriber receive this topic? */
+export interface AuthorizeContext {
+  /** The session (or other subscriber) that wants the topic. */
+  readonly subscriber: Subscriber;
+  /** One topic of the subscription; the hook is asked once per topic. */
+  readonly topic: string;
+  /** Whatever the caller passed as `context` to `subscribe` (a user, a token...). */
+  readonly context: unknown;
+}
+
+/** Options of {@link createHub}; every one has a default. */
+export interface HubOptions {
+  /** Where events are stored and fanned out. Default: a new in-memory backend. The hub owns it and closes it in `close()`. */
+  backend?: Backend;
+  /** History limits of the default in-memory backend. Give a custom backend its own limits instead. */
+  history?: HistoryLimits;
+  /** The event type of the in-band reset sent when a cursor cannot be resumed. Default `'reset'`. */
+  resetEvent?: string;
+  /**
+   * How a client tells topics apart on one connection. `'event'` (default): a message
+   * published without an `event` field is sent with the topic as its event type.
+   * `'none'`: messages are sent as published.
+   */
+  topicField?: 'event' | 'none';
+  /** Asked once per topic of every subscription; `false` refuses it with `UNAUTHORIZED`. Default: allow all. */
+  authorize?: (ctx: AuthorizeContext) => boolean | Promise<boolean>;
+  /**
+   * Most live events held for one subscriber while its replay is read. Beyond it the
+   * held events are discarded and the subscriber gets a reset instead. Default 10,000.
+   */
+  maxHeldEvents?: number;
+}
+
+/** Options of one subscription. */
+export interface SubscribeOptions {
+  /** The cursor to resume after. Default: the session's `lastEventId`; '' means live only. */
+  lastEventId?: string;
+  /** Passed to the `authorize` hook unchanged. */
+  context?: unknown;
+}
+
+/** One subscriber's interest in some topics; ends by itself when its session ends. */
+export interface Subscription {
+  /** The topics this subscription receives. */
+  readonly topics: readonly string[];
+  /** True once unsubscribed (explicitly, by the session ending, or by `hub.close()`). */
+  readonly closed: boolean;
+  /** Stops delivery to this subscriber. Idempotent. */
+  unsubscribe(): void;
+}
+
+/** Counters since the hub was created, for dashboards and benchmarks. */
+export interface HubStats {
+  /** Live subscriptions per topic (topics without subscribers are left out). */
+  topics: Record<string, { subscribers: number }>;
+  /** Live subscriptions. */
+  subscriptions: number;
+  /** Successful `publish` calls on this hub. */
+  published: number;
+  /** Live frames accepted by sessions (written or queued). */
+  delivered: number;
+  /** Frames (live or replayed) refused by sessions: closed, or discarded by their slow-client policy. */
+  dropped: number;
+  /** Frames sent from history to resuming subscribers. */
+  replayed: number;
+  /** Reset events sent because a cursor could not be resumed. */
+  resets: number;
+}
+
+/** Broadcast to many sessions: encode once, write N, with lossless Last-Event-ID replay. */
+export interface Hub {
+  /** Stores and fans out one message (without `id`: the backend assigns it). Resolves to the event id. */
+  publish(topic: string, message: Omit<Message, 'id'>): Promise<string>;
+  /** Subscribes a session to one or more topics, replaying from its cursor first. */
+  subscribe(
+    subscriber: Subscriber,
+    topics: string | readonly string[],
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
+  /** A snapshot of the counters. */
+  stats(): HubStats;
+  /** Ends every subscription (sessions stay open) and closes the backend. */
+  close(): Promise<void>;
+}
+
+/** Longest topic name accepted. */
+export const MAX_TOPIC_LENGTH = 256;
+
+/** Rejects topics that cannot travel as an event type: empty, too long, or with a line break. */
+function checkTopic(topic: unknown): asserts topic is string {
+  if (
+    typeof topic !== 'string' ||
+    topic.length === 0 ||
+    topic.length > MAX_TOPIC_LENGTH ||
+    /[\r\n\0]/.test(topic)
+  ) {
+    throw new SSEError(
+      'INVALID_TOPIC',
+      `A topic must be a string of 1 to ${MAX_TOPIC_LENGTH} characters without CR, LF or NULL, got ${JSON.stringify(topic)}.`,
+    );
+  }
+}
+
+const closedError = () =>
+  new SSEError(
+    'BACKEND_UNAVAILABLE',
+    'The hub is closed. Create a new hub to publish or subscribe.',
+  );
+
+interface Sub {
+  readonly subscriber: Subscriber;
+  readonly topics: readonly string[];
+  /** Live events arriving while the replay is read; null once released. */
+  held: HubEvent[] | null;
+  /** Set when `held` overflowed: the release sends a reset instead of replay and held events. */
+  overflowed: boolean;
+  /** Id of the newest live event seen while held, kept after an overflow for the reset. */
+  newest: string;
+  closed: boolean;
+  /** Removes the subscription when the session ends. */
+  readonly onEnd: () => void;
+}
+
+/**
+ * Creates a hub. Events are encoded once per process into one `Uint8Array` that every
+ * subscriber's `sendEncoded` receives; a publish hands frames to the sessions' own
+ * bounded queues and never waits for any of them.
+ */
+export function createHub(options: HubOptions = {}): Hub {
+  if (options.backend && options.history) {
+    throw new TypeError(
+      'history configures the default in-memory backend; configure your backend instead',
+    );
+  }
+  const backend = options.backend ?? createMemoryBackend({ history: options.history });
+  const resetEvent = options.resetEvent ?? 'reset';
+  encode({ event: resetEvent }); // throws INVALID_EVENT early for a bad name
+  const topicAsEvent = (options.topicField ?? 'event') === 'event';
+  const authorize = options.authorize;
+  const maxHeld = options.maxHeldEvents ?? 10_000;
+  const encoder = new TextEncoder();
+  const frames = new WeakMap<HubEvent, Uint8Array>();
+  const byTopic = new Map<string, Set<Sub>>();
+  const counters = { published: 0, delivered: 0, dropped: 0, replayed: 0, resets: 0 };
+  let subscriptions = 0;
+  let closed = false;
+
+  /** Normalises a message for the wire: the topic becomes the event type unless told otherwise. */
+  const wireMessage = (topic: string, message: Omit<Message, 'id'>): Omit<Message, 'id'> =>
+    topicAsEvent && message.event === undefined ? { ...message, event: topic } : message;
+
+  /** The one encoding of an event in this process. */
+  function frameOf(event: HubEvent): Uint8Array {
+    let frame = frames.get(event);
+    if (frame === undefined) {
+      frame = encoder.encode(encode({ ...wireMessage(event.topic, event.message), id: event.id }));
+      frames.set(event, frame);
+    }
+    return frame;
+  }
+
+  /** Hands a frame to one session without waiting, and counts the outcome. */
+  function write(sub: Sub, frame: Uint8Array, kind: 'delivered' | 'replayed' | 'resets'): void {
+    const result = sub.subscriber.sendEncoded(frame);
+    if (result === true) counters[kind]++;
+    else if (result === false) counters.dropped++;
+    else
+      result.then(
+        (ok) => counters[ok ? kind : 'dropped']++,
+        () => counters.dropped++,
+      );
+  }
+
+  function onEvent(event: HubEvent): void {
+    const subs = byTopic.get(event.topic);
+    if (subs === undefined) return;
+    for (const sub of subs) {
+      if (sub.held === null) write(sub, frameOf(event), 'delivered');
+      else {
+        sub.newest = event.id;
+        if (sub.overflowed) continue;
+        if (sub.held.length < maxHeld) sub.held.push(event);
+        else {
+          sub.overflowed = true;
+          sub.held.length = 0;
+        }
+      }
+    }
+  }
+  const stopListening = backend.listen(onEvent);
+
+  function remove(sub: Sub): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    subscriptions--;
+    sub.subscriber.signal.removeEventListener('abort', sub.onEnd);
+    for (const topic of sub.topics) {
+      const subs = byTopic.get(topic);
+      subs?.delete(sub);
+      if (subs?.size === 0) byTopic.delete(topic);
+    }
+  }
+
+  function sendReset(sub: Sub, reason: string, head: string): void {
+    const message: Message = {
+      event: resetEvent,
+      data: JSON.stringify({ reason, topics: sub.topics }),
+    };
+    if (head !== '') message.id = head;
+    write(sub, encoder.encode(encode(message)), 'resets');
+  }
+
+  /**
+   * Replays after `cursor` (or announces the head when there is none), then releases
+   * the held live events that follow: exactly once, in order.
+   */
+  async function catchUp(sub: Sub, cursor: string): Promise<void> {
+    const result = cursor === '' ? null : await backend.range(cursor, new Set(sub.topics));
+    // No cursor: give the client one (an id-only frame fires no event), so that if it
+    // reconnects before the first event it still resumes without a gap.
+    const head = result === null || result.reset ? await backend.head() : '';
+    if (sub.closed) return;
+    const held = sub.held ?? [];
+    sub.held = null;
+    if (sub.overflowed) {
+      // The live part outran the replay: say so in band rather than lose events silently.
+      sendReset(sub, 'overflow', sub.newest);
+      return;
+    }
+    let floor = cursor;
+    if (result === null) {
+      floor = head;
+      sub.subscriber.sendEncoded(encoder.encode(encode({ id: head })));
+    } else if (result.reset) {
+      floor = head;
+      sendReset(sub, result.reason, head);
+    } else {
+      for (const event of result.events) write(sub, frameOf(event), 'replayed');
+      const last = result.events[result.events.length - 1];
+      if (last !== undefined) floor = last.id;
+    }
+    // Held events the replay (or the head) already covered are skipped.
+    for (const event of held) {
+      if (backend.compare(event.id, floor) > 0) write(sub, frameOf(event), 'delivered');
+    }
+  }
+
+  return {
+    async publish(topic, message) {
+      if (closed) throw closedError();
+      checkTopic(topic);
+      if ((message as Message).id !== undefined) {
+        throw new SSEError(
+          'INVALID_ID',
+          'Do not set id on a hub message: the backend assigns ordered ids for replay.',
+        );
+      }
+      encode(wireMessage(topic, message)); // validate before storing: a bad event must not enter history
+      const id = await backend.append(topic, message);
+      counters.published++;
+      return id;
+    },
+
+    async subscribe(subscriber, topicOrTopics, subscribeOptions = {}) {
+      if (closed) throw closedError();
+      const topics = [
+        ...new Set(typeof topicOrTopics === 'string' ? [topicOrTopics] : topicOrTopics),
+      ];
+      if (topics.length === 0)
+        throw new SSEError('INVALID_TOPIC', 'Subscribe to at least one topic.');
+      for (const topic of topics) checkTopic(topic);
+      if (authorize) {
+        const context = subscribeOptions.context;
+        const allowed = await Promise.all(
+          topics.map((topic) => authorize({ subscriber, topic, context })),
+        );
+        const denied = topics.filter((_, i) => allowed[i] !== true);
+        if (denied.length > 0) {
+          throw new SSEError(
+            'UNAUTHORIZED',
+            `Not authorised to subscribe to: ${denied.join(', ')}.`,
+          );
+        }
+      }
+      if (!subscriber.isOpen) {
+        throw new SSEError('SESSION_CLOSED', 'The session ended before the subscription started.');
+      }
+      if (closed) throw closedError();
+      const sub: Sub = {
+        subscriber,
+        topics,
+        held: [],
+        overflowed: false,
+        newest: '',
+        closed: false,
+        onEnd: () => remove(sub),
+      };
+      // Live first, held until the replay is written: no gap and no duplicate between the two.
+      subscriptions++;
+      for (const topic of topics) {
+        let subs = byTopic.get(topic);
+        if (subs === undefined) byTopic.set(topic, (subs = new Set()));
+        subs.add(sub);
+      }
+      subscriber.signal.addEventListener('abort', sub.onEnd, { once: true });
+      try {
+        await catchUp(sub, subscribeOptions.lastEventId ?? subscriber.lastEventId);
+      } catch (error) {
+        remove(sub);
+        throw error;
+      }
+      return {
+        topics,
+        get closed() {
+          return sub.closed;
+        },
+        unsubscribe() {
+          remove(sub);
+        },
+      };
+    },
+
+    stats() {
+      const topics: Record<string, { subscribers: number }> = {};
+      for (const [topic, subs] of byTopic) topics[topic] = { subscribers: subs.size };
+      return { topics, subscriptions, ...counters };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopListening();
+      for (const subs of [...byTopic.values()]) for (const sub of subs) remove(sub);
+      await backend.close();
+    },
+  };
+}
