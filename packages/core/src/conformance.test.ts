@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { type Entry, FIRE, type Fixture, fixtures } from './conformance.fixtures';
+import { createDecoder } from './decoder';
+
+/** The fixture as bytes and as text, with the offsets at which each event must fire. */
+function prepare(fixture: Fixture) {
+  const utf8 = new TextEncoder();
+  const parts: number[] = [];
+  const byteMarks: number[] = [];
+  for (const part of fixture.wire) {
+    if (typeof part !== 'string') {
+      parts.push(...part);
+      continue;
+    }
+    part.split(FIRE).forEach((segment, i) => {
+      if (i > 0) byteMarks.push(parts.length);
+      parts.push(...utf8.encode(segment));
+    });
+  }
+  const bytes = new Uint8Array(parts);
+  // Marks sit right after a CR or LF, so every prefix up to a mark decodes on its own.
+  const decode = (b: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
+  const text = decode(bytes);
+  const textMarks = byteMarks.map((mark) => decode(bytes.subarray(0, mark)).length);
+  return { bytes, byteMarks, text, textMarks };
+}
+
+/** Feeds `input` cut at `cuts`, then ends; records each event's chunk as [start, end). */
+function decodeIn(fixture: Fixture, input: Uint8Array | string, cuts: number[]) {
+  const log: Entry[] = [];
+  const fired: Array<[number, number]> = [];
+  let start = 0;
+  let end = 0;
+  const decoder = createDecoder(
+    {
+      onEvent: (event) => {
+        log.push(event);
+        fired.push([start, end]);
+      },
+      onRetry: (ms) => log.push({ retry: ms }),
+      onComment: (text) => log.push({ comment: text }),
+    },
+    { lastEventId: fixture.lastEventId },
+  );
+  for (const cut of [...cuts, input.length]) {
+    start = end;
+    end = cut;
+    decoder.feed(typeof input === 'string' ? input.slice(start, end) : input.subarray(start, end));
+  }
+  start = end = -1; // an event fired by end() has no blank line: it must not happen here
+  decoder.end();
+  return { log, fired, lastEventId: decoder.lastEventId };
+}
+
+/** Every chunking the issue asks for: as delivered, two chunks split at each position, one unit at a time. */
+function chunkings(length: number): Array<{ how: string; cuts: number[] }> {
+  const out = [{ how: 'as delivered', cuts: [] as number[] }];
+  for (let p = 0; p <= length; p++) out.push({ how: `split at ${p}`, cuts: [p] });
+  out.push({ how: 'one unit at a time', cuts: Array.from({ length }, (_, i) => i) });
+  return out;
+}
+
+function check(fixture: Fixture, input: Uint8Array | string, marks: number[]): number {
+  const want = JSON.stringify(fixture.expected);
+  const events = fixture.expected.filter((entry) => 'type' in entry).length;
+  expect(marks).toHaveLength(events);
+  let runs = 0;
+  for (const { how, cuts } of chunkings(input.length)) {
+    const got = decodeIn(fixture, input, cuts);
+    runs++;
+    // A cheap comparison first; the full diff only when something differs.
+    if (JSON.stringify(got.log) !== want) expect(got.log, how).toEqual(fixture.expected);
+    if (got.lastEventId !== fixture.finalLastEventId) {
+      expect(got.lastEventId, how).toBe(fixture.finalLastEventId);
+    }
+    got.fired.forEach(([start, end], i) => {
+      const mark = marks[i]!;
+      // The event fires in the very chunk that brings its blank line's terminator.
+      if (!(start < mark && mark <= end)) {
+        expect.fail(
+          `${how}: event ${i} fired in chunk [${start}, ${end}), its blank line ends at ${mark}`,
+        );
+      }
+    });
+  }
+  return runs;
+}
+
+describe('conformance: WPT eventsource/format-* streams and the spec examples', () => {
+  for (const fixture of fixtures) {
+    describe(fixture.name, () => {
+      const { bytes, byteMarks, text, textMarks } = prepare(fixture);
+
+      it('as bytes: whole, split at every byte, one byte at a time', () => {
+        expect(check(fixture, bytes, byteMarks)).toBe(bytes.length + 3);
+      });
+
+      it('as strings: whole, split at every code unit, one code unit at a time', () => {
+        expect(check(fixture, text, textMarks)).toBe(text.length + 3);
+      });
+    });
+  }
+});
