@@ -1,0 +1,54 @@
+import type { Hub } from '@sse/hub';
+import type { ConnectionCounts, Connections } from './connections';
+
+/** The topic the dashboard subscribes to. */
+export const METRICS_TOPIC = 'metrics';
+
+/** One sample of the server's own state, sent as the data (JSON) of a `metrics` event. */
+export interface MetricsSample {
+  connections: ConnectionCounts;
+  /** Hub subscriptions (one per connection that got past its subscribe). */
+  subscriptions: number;
+  /** Events the hub handed to sessions in the last interval (delivered + replayed + resets), per second. */
+  eventsPerSecond: number;
+  /** Events published to the hub in the last interval, per second. */
+  publishedPerSecond: number;
+  /** Frames the sessions refused (closed, or dropped by their slow-client policy), in total. */
+  dropped: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  uptimeSeconds: number;
+}
+
+/**
+ * Samples the process every `intervalMs` and publishes the sample to the `metrics`
+ * topic, so the dashboard is itself a hub subscriber like any other. Returns a stop
+ * function that clears the timer.
+ */
+export function startMetrics(hub: Hub, connections: Connections, intervalMs = 1000): () => void {
+  const outOf = (s: ReturnType<Hub['stats']>) => s.delivered + s.replayed + s.resets;
+  let last = hub.stats();
+  let lastAt = performance.now();
+  const timer = setInterval(() => {
+    const stats = hub.stats();
+    const now = performance.now();
+    const seconds = Math.max(0.001, (now - lastAt) / 1000);
+    const memory = process.memoryUsage();
+    const sample: MetricsSample = {
+      connections: connections.counts(),
+      subscriptions: stats.subscriptions,
+      eventsPerSecond: (outOf(stats) - outOf(last)) / seconds,
+      publishedPerSecond: (stats.published - last.published) / seconds,
+      dropped: stats.dropped,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      uptimeSeconds: process.uptime(),
+    };
+    last = stats;
+    lastAt = now;
+    hub
+      .publish(METRICS_TOPIC, { event: 'metrics', data: JSON.stringify(sample) })
+      .catch((error: unknown) => console.error('metrics: publish failed:', error));
+  }, intervalMs);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,332 @@
+// The demo page: one SSE connection carries the `metrics` topic and every chosen room
+// (`room:<name>`), through either @sse/client or the browser's own EventSource, to
+// either server adapter. Everything shown comes from the server; nothing is simulated.
+import { EventSource as SseEventSource } from '@sse/client';
+import { LineChart, type Series } from './chart';
+
+/** What GET /api/info says about the server, so the page never guesses. */
+interface Info {
+  rooms: string[];
+  backend: string;
+  retryMs: number;
+  history: { maxEvents: number };
+  resetEvent: string;
+  awayBurst: number;
+  outageBurst: number;
+}
+
+interface Chat {
+  room: string;
+  seq: number;
+  user: string;
+  text: string;
+  at: number;
+}
+
+interface Metrics {
+  connections: { total: number; hono: number; node: number };
+  eventsPerSecond: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  uptimeSeconds: number;
+}
+
+interface Hello {
+  client: string;
+  adapter: string;
+  rooms: string[];
+  resumedFrom: string;
+  /** Server time of the hello: chat published before it was missed live. */
+  at: number;
+}
+
+/** The surface both implementations share, which is all the page uses. */
+interface Source {
+  readonly readyState: number;
+  close(): void;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const client = `c${Math.random().toString(36).slice(2, 10)}`;
+const stateNames = ['CONNECTING', 'OPEN', 'CLOSED'] as const;
+
+let info: Info;
+let source: Source | undefined;
+let countdown: ReturnType<typeof setInterval> | undefined;
+let everOpened = false;
+/** Server time of the current connection's hello (0 before the first). */
+let helloAt = 0;
+let caughtUp = 0;
+const proof = { received: 0, gaps: 0, duplicates: 0, reconnects: 0 };
+/** Last seq seen per room over SSE since the last reset: the no-gap, no-duplicate check. */
+const lastSeq = new Map<string, number>();
+const shown = new Set<string>();
+
+const chart = new LineChart($<HTMLCanvasElement>('chart'));
+const series: Series[] = [
+  { values: [], color: '#2563eb' },
+  { values: [], color: '#d97706' },
+];
+
+function log(text: string): void {
+  const li = document.createElement('li');
+  li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  const list = $('log');
+  list.prepend(li);
+  while (list.children.length > 50) list.lastElementChild?.remove();
+}
+
+function setText(id: string, value: string | number): void {
+  $(id).textContent = String(value);
+}
+
+function showState(): void {
+  const state = source ? stateNames[source.readyState] : 'CLOSED';
+  const el = $('state');
+  el.textContent = state ?? 'CLOSED';
+  el.dataset.state = state;
+}
+
+function stopCountdown(): void {
+  clearInterval(countdown);
+  countdown = undefined;
+  setText('retry', '–');
+}
+
+/** Shows the time left until the next attempt; `approximate` when the browser owns the timer. */
+function startCountdown(delay: number, approximate: boolean): void {
+  stopCountdown();
+  const due = performance.now() + delay;
+  const tick = () => {
+    const left = Math.max(0, due - performance.now());
+    setText('retry', `${approximate ? '≈' : ''}${(left / 1000).toFixed(1)} s`);
+    if (left === 0) clearInterval(countdown);
+  };
+  tick();
+  countdown = setInterval(tick, 100);
+}
+
+function selected(name: string): string {
+  return ($<HTMLFormElement>('connection').elements.namedItem(name) as RadioNodeList).value;
+}
+
+function chosenRooms(): string[] {
+  return [...document.querySelectorAll<HTMLInputElement>('#room-picker input:checked')].map(
+    (input) => input.value,
+  );
+}
+
+function renderMessage(chat: Chat, snapshot = false): void {
+  const key = `${chat.room}/${chat.seq}`;
+  if (shown.has(key)) return;
+  shown.add(key);
+  const li = document.createElement('li');
+  li.dataset.key = key;
+  if (snapshot) li.className = 'snapshot';
+  const parts: [string, string][] = [
+    ['room', `#${chat.room}`],
+    ['user', chat.user],
+    ['text', chat.text],
+    ['seq', `#${chat.seq}`],
+  ];
+  for (const [cls, text] of parts) {
+    const span = document.createElement('span');
+    span.className = cls;
+    span.textContent = text;
+    li.append(span);
+  }
+  const list = $('messages');
+  list.append(li);
+  while (list.children.length > 200) list.firstElementChild?.remove();
+  list.scrollTop = list.scrollHeight;
+}
+
+function onChat(event: MessageEvent<string>): void {
+  const chat = JSON.parse(event.data) as Chat;
+  const last = lastSeq.get(chat.room);
+  if (last !== undefined && chat.seq <= last) {
+    proof.duplicates++;
+  } else {
+    if (last !== undefined && chat.seq > last + 1) proof.gaps += chat.seq - last - 1;
+    lastSeq.set(chat.room, chat.seq);
+    proof.received++;
+    if (chat.at < helloAt) setText('p-caught-up', ++caughtUp);
+    renderMessage(chat);
+  }
+  showProof();
+}
+
+function showProof(): void {
+  setText('p-received', proof.received);
+  setText('p-gaps', proof.gaps);
+  setText('p-dups', proof.duplicates);
+  setText('p-reconnects', proof.reconnects);
+}
+
+function onMetrics(event: MessageEvent<string>): void {
+  const m = JSON.parse(event.data) as Metrics;
+  setText(
+    'm-connections',
+    `${m.connections.total} (hono ${m.connections.hono}, node ${m.connections.node})`,
+  );
+  setText('m-rate', m.eventsPerSecond.toFixed(0));
+  setText('m-memory', `${(m.rssBytes / 2 ** 20).toFixed(1)} MiB`);
+  setText('m-uptime', formatUptime(m.uptimeSeconds));
+  chart.push(series, [m.eventsPerSecond, m.connections.total]);
+}
+
+function formatUptime(seconds: number): string {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h ? `${h}h ` : ''}${m}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** The hub says our cursor is older than its history: reload state instead of missing events. */
+async function onReset(event: MessageEvent<string>): Promise<void> {
+  const notice = $('reset-notice');
+  notice.hidden = false;
+  notice.textContent =
+    `"${info.resetEvent}" received at ${new Date().toLocaleTimeString()}: the last event id ` +
+    `was older than the hub's history (${info.history.maxEvents} events), so missed events ` +
+    `cannot be replayed. Reloading the rooms' recent messages instead.`;
+  log(`${info.resetEvent} ${event.data}`);
+  lastSeq.clear();
+  for (const room of chosenRooms()) {
+    const response = await fetch(`/api/rooms/${room}/messages`);
+    const recent = (await response.json()) as Chat[];
+    for (const chat of recent) renderMessage(chat, true);
+  }
+}
+
+function connect(): void {
+  source?.close();
+  stopCountdown();
+  const impl = selected('impl');
+  const lastEventId = $('last-id').dataset.id ?? '';
+  let url = `${selected('route')}?rooms=${chosenRooms().join(',')}&client=${client}`;
+  // A new native source cannot send Last-Event-ID; the server reads this query parameter
+  // on its first connect instead (later reconnects send the header, which wins).
+  if (impl === 'native' && lastEventId) url += `&lastEventId=${encodeURIComponent(lastEventId)}`;
+  let es: Source;
+  if (impl === 'native') {
+    // The browser owns this timer and does not expose it: the countdown is an estimate
+    // from the server's `retry:` hint, and a fresh native source cannot resume by itself.
+    es = new globalThis.EventSource(url);
+  } else {
+    es = new SseEventSource(url, {
+      lastEventId,
+      retryDelay: info.retryMs,
+      onRetry: (retry) => {
+        log(`retry #${retry.attempt} in ${retry.delay} ms (${retry.reason.code})`);
+        startCountdown(retry.delay, false);
+      },
+    });
+  }
+  source = es;
+  log(`connecting with ${impl === 'native' ? 'native EventSource' : '@sse/client'} to ${url}`);
+  es.addEventListener('open', () => {
+    if (source !== es) return;
+    if (everOpened) proof.reconnects++;
+    everOpened = true;
+    stopCountdown();
+    showState();
+    showProof();
+    log('open');
+  });
+  es.addEventListener('error', () => {
+    if (source !== es) return;
+    showState();
+    if (es.readyState === 0 && impl === 'native') startCountdown(info.retryMs, true);
+    if (es.readyState === 2) log('closed for good');
+    else log('connection lost, reconnecting');
+  });
+  es.addEventListener('hello', (event) => {
+    const hello = JSON.parse((event as MessageEvent<string>).data) as Hello;
+    helloAt = hello.at;
+    caughtUp = 0;
+    setText('p-caught-up', 0);
+    setText('served-by', hello.adapter === 'node' ? '@sse/node' : '@sse/hono');
+    setText('p-resumed', hello.resumedFrom || '(none)');
+    log(
+      `hello: ${hello.adapter} adapter, rooms ${hello.rooms.join(',')}, resumed from ${hello.resumedFrom || '(none)'}`,
+    );
+  });
+  const track = (handler: (event: MessageEvent<string>) => void) => (event: Event) => {
+    const message = event as MessageEvent<string>;
+    if (message.lastEventId) {
+      const el = $('last-id');
+      el.dataset.id = message.lastEventId;
+      el.textContent = message.lastEventId;
+    }
+    handler(message);
+  };
+  es.addEventListener('metrics', track(onMetrics));
+  es.addEventListener('chat', track(onChat));
+  es.addEventListener(
+    info.resetEvent,
+    track((event) => void onReset(event)),
+  );
+  showState();
+}
+
+async function post(path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  const result = await response.json();
+  if (!response.ok) throw new Error((result as { error?: string }).error ?? response.statusText);
+  return result;
+}
+
+function button(id: string, action: () => Promise<unknown>): void {
+  $(id).addEventListener('click', () => {
+    action().then(
+      (result) => log(`${id}: ${JSON.stringify(result)}`),
+      (error: unknown) => log(`${id} failed: ${String(error)}`),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  info = (await (await fetch('/api/info')).json()) as Info;
+  $('info').textContent =
+    `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms`;
+  const picker = $('room-picker');
+  picker.innerHTML = '<legend>subscribed rooms</legend>';
+  for (const room of info.rooms) {
+    const label = document.createElement('label');
+    label.innerHTML = `<input type="checkbox" value="${room}" checked /> #${room}`;
+    picker.append(label);
+    const option = document.createElement('option');
+    option.value = option.textContent = room;
+    $('post-room').append(option);
+  }
+  picker.addEventListener('change', connect);
+  $('connection').addEventListener('change', connect);
+  $('post').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = $<HTMLInputElement>('post-text');
+    const room = $<HTMLSelectElement>('post-room').value;
+    const user = $<HTMLInputElement>('post-user').value || client;
+    post(`/api/rooms/${room}/messages`, { user, text: text.value }).then(
+      () => (text.value = ''),
+      (error: unknown) => log(`send failed: ${String(error)}`),
+    );
+  });
+  const room = () => $<HTMLSelectElement>('post-room').value;
+  button('drop-me', () => post(`/api/clients/${client}/drop`));
+  button('drop-away', () =>
+    post(`/api/clients/${client}/drop`, { room: room(), away: info.awayBurst }),
+  );
+  button('drop-all', () => post('/api/connections/drop'));
+  button('outage', () =>
+    post(`/api/clients/${client}/drop`, { room: room(), away: info.outageBurst }),
+  );
+  connect();
+}
+
+main().catch((error: unknown) => log(`failed to start: ${String(error)}`));
