@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import { createServer, get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { type ContentEncoding, type ServerSession, serverCounters } from '@sse/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamReader, until } from '../../server/test/support';
+import { createNodeSSE } from '../src';
+
+const decompressors = { gzip: createGunzip, deflate: createInflate, br: createBrotliDecompress };
+
+describe('opt-in streaming compression', () => {
+  const sessions: ServerSession[] = [];
+  let port: number;
+  let server: ReturnType<typeof createServer>;
+
+  beforeAll(async () => {
+    const compressed = createNodeSSE({ heartbeat: false, compression: true });
+    const plain = createNodeSSE({ heartbeat: false });
+    server = createServer((req, res) => {
+      const s = (req.url === '/plain' ? plain : compressed)(req, res);
+      if (s) sessions.push(s);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    await until(() => serverCounters().sessions === 0);
+  });
+
+  const request = (path: string, acceptEncoding: string) =>
+    new Promise<IncomingMessage>((resolve) =>
+      get(
+        { port, host: '127.0.0.1', path, headers: { 'accept-encoding': acceptEncoding } },
+        resolve,
+      ),
+    );
+
+  it.each(['gzip', 'deflate', 'br'] as ContentEncoding[])(
+    '%s: every event is flushed through the compressor before the next is sent',
+    async (coding) => {
+      const count = sessions.length;
+      const res = await request('/events', coding);
+      expect(res.headers['content-encoding']).toBe(coding);
+      expect(res.headers.vary).toContain('Accept-Encoding');
+      const body = Readable.toWeb(res.pipe(decompressors[coding]())) as ReadableStream<Uint8Array>;
+      const reader = new StreamReader(body);
+      await until(() => sessions.length === count + 1);
+      const session = sessions[count]!;
+      const json = (i: number) => JSON.stringify({ seq: i, user: 'someone', text: 'a message' });
+      for (let i = 0; i < 20; i++) {
+        session.send({ id: String(i), event: 'chat', data: json(i) });
+        expect(await reader.nextEvent()).toMatchObject({ data: json(i), id: String(i) });
+      }
+      session.close();
+      await reader.ended;
+      expect(reader.events()).toHaveLength(20);
+    },
+  );
+
+  it('is off unless asked for', async () => {
+    const count = sessions.length;
+    const res = await request('/plain', 'gzip, br');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    await until(() => sessions.length === count + 1);
+    sessions[count]!.close();
+    res.resume();
+    await once(res, 'end');
+  });
+
+  it('sends identity when the client accepts no offered coding', async () => {
+    const count = sessions.length;
+    const res = await request('/events', 'identity');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    await until(() => sessions.length === count + 1);
+    sessions[count]!.close();
+    res.resume();
+    await once(res, 'end');
+  });
+});
