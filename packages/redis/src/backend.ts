@@ -1,0 +1,292 @@
+import { type Message, SSEError } from '@sse/core';
+import type { Backend, HubEvent, RangeResult } from '@sse/hub';
+import { Redis, type RedisOptions } from 'ioredis';
+import { compareStreamIds, ORIGIN, parseStreamId } from './ids';
+
+/** Options of {@link createRedisBackend}; every one has a default. */
+export interface RedisBackendOptions {
+  /** Where Redis is: a `redis://` URL or ioredis options. Default `redis://127.0.0.1:6379`. */
+  connection?: string | RedisOptions;
+  /** The stream key shared by every hub of one application. Default `'sse:hub'`. */
+  key?: string;
+  /** History cap: `XADD MAXLEN ~` this many entries (Redis may keep somewhat more). Default 10,000. */
+  maxLen?: number;
+  /** How long one blocking `XREAD` waits for new entries, in ms. Default 5,000. */
+  blockMs?: number;
+  /** Entries fetched per `XREAD` / `XRANGE` call. Default 500. */
+  batch?: number;
+  /**
+   * How long a command waits for a connection before failing with
+   * `BACKEND_UNAVAILABLE`, in ms (also the grace period at startup). Default 2,000.
+   */
+  unavailableAfterMs?: number;
+  /** Most delay between the reader's reconnection attempts, in ms. Default 2,000. */
+  maxRetryDelayMs?: number;
+  /** Told about failures the backend recovers from by itself (reader errors, foreign entries). Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** The defaults of {@link RedisBackendOptions}, exported so documentation and tests agree. */
+export const REDIS_DEFAULTS = {
+  connection: 'redis://127.0.0.1:6379',
+  key: 'sse:hub',
+  maxLen: 10_000,
+  blockMs: 5_000,
+  batch: 500,
+  unavailableAfterMs: 2_000,
+  maxRetryDelayMs: 2_000,
+} as const;
+
+/** A Redis backend: the hub {@link Backend}, plus what operators may want to look at. */
+export interface RedisBackend extends Backend {
+  /** The stream key. */
+  readonly key: string;
+  /** The id of the newest entry the reader has delivered (`0-0` before the first). */
+  readonly lastDeliveredId: string;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * Connection options that make failures definite: a command is never queued while
+ * Redis is away and never resent after a reconnect, so a publish that was reported
+ * as failed cannot appear later.
+ */
+const STRICT = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0,
+  lazyConnect: false,
+} satisfies RedisOptions;
+
+/**
+ * A hub backend on one Redis stream: `XADD` ids are the event ids (ordered across
+ * every topic, so one cursor resumes a whole connection), `XADD MAXLEN ~` bounds the
+ * history, one blocking `XREAD` loop per process fans events out, and `XRANGE`
+ * replays from a cursor.
+ */
+export function createRedisBackend(options: RedisBackendOptions = {}): RedisBackend {
+  const o = { ...REDIS_DEFAULTS, ...options };
+  const onError = options.onError ?? ((error: unknown) => console.error('[@sse/redis]', error));
+  for (const name of [
+    'maxLen',
+    'blockMs',
+    'batch',
+    'unavailableAfterMs',
+    'maxRetryDelayMs',
+  ] as const) {
+    if (!(Number.isSafeInteger(o[name]) && o[name] > 0)) {
+      throw new RangeError(`${name} must be a positive integer, got ${o[name]}`);
+    }
+  }
+  const writer =
+    typeof o.connection === 'string'
+      ? new Redis(o.connection, STRICT)
+      : new Redis({ ...o.connection, ...STRICT });
+  const reader = writer.duplicate();
+  // ioredis emits 'error' on every failed reconnect; the commands report what matters.
+  writer.on('error', () => {});
+  reader.on('error', () => {});
+  const listeners = new Set<(event: HubEvent) => void>();
+  const stopping = new AbortController();
+  let closed = false;
+  let lastId: string | undefined;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+
+  /** Waits (bounded) until `client` is connected, or fails with BACKEND_UNAVAILABLE. */
+  async function connected(client: Redis, what: string, until?: Promise<void>): Promise<void> {
+    if (closed) throw new SSEError('BACKEND_UNAVAILABLE', 'The Redis backend is closed.');
+    if (client.status === 'ready' && until === undefined) return;
+    const waiting = until ?? new Promise<void>((resolve) => client.once('ready', resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), o.unavailableAfterMs);
+    });
+    const outcome = await Promise.race([waiting, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' || closed) {
+      throw new SSEError(
+        'BACKEND_UNAVAILABLE',
+        `Redis is unavailable (${client.status}): could not ${what} within ${o.unavailableAfterMs} ms. Retry later; nothing was stored.`,
+      );
+    }
+  }
+
+  /** Runs one command, turning a connection failure into BACKEND_UNAVAILABLE. */
+  async function command<T>(what: string, run: () => Promise<T>): Promise<T> {
+    await connected(writer, what);
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof SSEError) throw error;
+      throw new SSEError(
+        'BACKEND_UNAVAILABLE',
+        `Redis failed to ${what}: ${(error as Error).message}. If this was a publish, it may or may not have been stored.`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Turns a stream entry into an event, or reports it and returns undefined if it is not ours. */
+  function toEvent([id, fields]: StreamEntry): HubEvent | undefined {
+    let topic: string | undefined;
+    let json: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 't') topic = fields[i + 1];
+      else if (fields[i] === 'm') json = fields[i + 1];
+    }
+    try {
+      if (topic !== undefined && json !== undefined)
+        return { id, topic, message: JSON.parse(json) };
+    } catch {}
+    onError(new Error(`Ignored stream entry ${id} of ${o.key}: not written by @sse/redis.`));
+    return undefined;
+  }
+
+  async function newestId(client: Redis): Promise<string> {
+    const newest = (await client.xrevrange(o.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+    return newest[0]?.[0] ?? ORIGIN;
+  }
+
+  /** Resolves after `ms`, or at once when the backend closes. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      stopping.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  /** The fan-out: one blocking read at a time, resuming from the last delivered id after any failure. */
+  async function readLoop(): Promise<void> {
+    let delay = 50;
+    while (!closed) {
+      try {
+        if (reader.status !== 'ready') await connected(reader, 'read');
+        if (lastId === undefined) {
+          // Start at the head: earlier events are the business of `range`.
+          lastId = await newestId(reader);
+          markReady();
+        }
+        const reply = (await reader.xread(
+          'COUNT',
+          o.batch,
+          'BLOCK',
+          o.blockMs,
+          'STREAMS',
+          o.key,
+          lastId,
+        )) as [string, StreamEntry[]][] | null;
+        delay = 50;
+        for (const entry of reply?.[0]?.[1] ?? []) {
+          lastId = entry[0];
+          const event = toEvent(entry);
+          if (event !== undefined) for (const listener of listeners) listener(event);
+        }
+      } catch (error) {
+        if (closed) return;
+        onError(error);
+        await pause(delay);
+        delay = Math.min(delay * 2, o.maxRetryDelayMs);
+      }
+    }
+  }
+  void readLoop();
+
+  /** True when the stream never lost an entry to trimming (so `0-0` still resumes losslessly). */
+  async function nothingTrimmed(): Promise<boolean> {
+    const info = (await writer.call('XINFO', 'STREAM', o.key).catch((error: Error) => {
+      if (/no such key/i.test(error.message)) return null;
+      throw error;
+    })) as (string | number)[] | null;
+    if (info === null) return true;
+    // Trimming does not move max-deleted-entry-id; the count of entries ever added does tell.
+    const field = (name: string) => Number(info[info.indexOf(name) + 1]);
+    return field('entries-added') === field('length');
+  }
+
+  return {
+    key: o.key,
+    get lastDeliveredId() {
+      return lastId ?? ORIGIN;
+    },
+
+    append(topic: string, message: Omit<Message, 'id'>): Promise<string> {
+      return command('publish', async () => {
+        const id = await writer.xadd(
+          o.key,
+          'MAXLEN',
+          '~',
+          o.maxLen,
+          '*',
+          't',
+          topic,
+          'm',
+          JSON.stringify(message),
+        );
+        return id as string;
+      });
+    },
+
+    async range(cursor: string, topics: ReadonlySet<string>): Promise<RangeResult> {
+      await connected(reader, 'start reading', lastId === undefined ? ready : undefined);
+      if (parseStreamId(cursor) === undefined) return { reset: true, reason: 'stale' };
+      return command('read history', async () => {
+        const events: HubEvent[] = [];
+        let from = cursor;
+        for (;;) {
+          const page = (await writer.xrange(
+            o.key,
+            `(${from}`,
+            '+',
+            'COUNT',
+            o.batch,
+          )) as StreamEntry[];
+          for (const entry of page) {
+            const event = toEvent(entry);
+            if (event !== undefined && topics.has(event.topic)) events.push(event);
+          }
+          const last = page[page.length - 1];
+          if (last === undefined || page.length < o.batch) break;
+          from = last[0];
+        }
+        // Checked after reading: trimming removes the oldest entries first, so while the
+        // cursor's own entry is still there, nothing after it can have been trimmed.
+        const covered =
+          cursor === ORIGIN
+            ? await nothingTrimmed()
+            : ((await writer.xrange(o.key, cursor, cursor)) as StreamEntry[]).length === 1;
+        if (covered) return { reset: false, events };
+        // Unknown cursor: older than the trimmed history, or from a Redis that lost its data.
+        const newest = await newestId(writer);
+        return { reset: true, reason: compareStreamIds(cursor, newest) > 0 ? 'stale' : 'expired' };
+      });
+    },
+
+    async head(): Promise<string> {
+      await connected(reader, 'start reading', lastId === undefined ? ready : undefined);
+      return command('read the head', () => newestId(writer));
+    },
+
+    listen(listener: (event: HubEvent) => void): () => void {
+      const own = (event: HubEvent) => listener(event);
+      listeners.add(own);
+      return () => listeners.delete(own);
+    },
+
+    compare: compareStreamIds,
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      stopping.abort();
+      listeners.clear();
+      reader.disconnect();
+      writer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The redis-server binary: SSE_REDIS_SERVER, or the Debian path. */
+export const REDIS_SERVER = process.env.SSE_REDIS_SERVER ?? '/usr/bin/redis-server';
+/** Why the Redis suites are skipped, or '' when they can run. */
+export const SKIP_REASON = existsSync(REDIS_SERVER)
+  ? ''
+  : `redis-server not found at ${REDIS_SERVER} (set SSE_REDIS_SERVER)`;
+
+/** A free loopback port: bind port 0, read it, release it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * A real redis-server on a loopback port, owned by the test. `persistent` turns on the
+ * append-only file with fsync on every write, so a kill and restart loses nothing.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+  readonly dir = mkdtempSync(join(tmpdir(), 'sse-redis-'));
+  private constructor(
+    readonly port: number,
+    readonly persistent: boolean,
+  ) {}
+
+  static async start(persistent = false): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), persistent);
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (again) on the same port and data directory; resolves when it accepts connections. */
+  restart(): Promise<void> {
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--dir',
+      this.dir,
+    ];
+    args.push(
+      ...(this.persistent
+        ? ['--appendonly', 'yes', '--appendfsync', 'always']
+        : ['--appendonly', 'no']),
+    );
+    const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+    });
+  }
+
+  /** Kills the server at once (SIGKILL: no shutdown save), and waits for it to be gone. */
+  kill(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
