@@ -50,7 +50,7 @@ if (task === 'demo') {
 
 if (task === 'bench') {
   build();
-  process.exit(run(process.execPath, ['apps/bench/src/main.ts', ...process.argv.slice(3)]));
+  process.exit(run(process.execPath, ['apps/bench/dist/main.js', ...process.argv.slice(3)]));
 }
 
 // ---- test: every check and suite, then one summary line ----

@@ -1,1 +1,134 @@
-export {};
+// `pnpm bench` / `npm run bench`: every benchmark side by side with the peers, in one
+// process run, against the built packages (dist). See docs/BENCHMARKS.md.
+//   --quick          small sizes, 3 repetitions: the smoke check npm test runs (no thresholds)
+//   --scale          the scale run only: max concurrent idle subscribers of one process
+//   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression
+//   --no-write       print only; do not write results/ or docs/BENCHMARKS.md
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleSizes } from './bundle-size';
+import { clientBench } from './client';
+import { compressionBench } from './compression';
+import { decoderBench } from './decoder';
+import { encoderBench } from './encoder';
+import { hubBench } from './hub';
+import { scaleBench } from './scale';
+import { serverBench } from './server';
+import { machine, type RunConfig, ratio, type SectionResult, type Table, target } from './util';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const only = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+const quick = flag('quick');
+const cfg: RunConfig = { quick, reps: quick ? 3 : 7 };
+const appDir = join(import.meta.dirname, '..');
+const repoRoot = join(appDir, '..', '..');
+
+const SECTIONS: [string, (cfg: RunConfig) => Promise<SectionResult>][] = flag('scale')
+  ? [['scale', scaleBench]]
+  : [
+      ['bundle', () => bundleSizes()],
+      ['decoder', decoderBench],
+      ['encoder', encoderBench],
+      ['server', serverBench],
+      ['hub', hubBench],
+      ['client', clientBench],
+      ['compression', compressionBench],
+    ];
+
+function markdown(t: Table): string {
+  const esc = (s: string) => s.replaceAll('|', '\\|');
+  return [
+    `#### ${t.title}`,
+    '',
+    `| ${t.columns.map(esc).join(' | ')} |`,
+    `| ${t.columns.map(() => '---').join(' | ')} |`,
+    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    '',
+  ].join('\n');
+}
+
+function render(r: SectionResult): string {
+  if (r.unavailable) return `### ${r.name}\n\nNot available: ${r.unavailable}\n`;
+  return [
+    `### ${r.name}`,
+    '',
+    ...r.tables.map(markdown),
+    ...r.notes.map((n) => `- ${n}`),
+    r.notes.length ? '' : '',
+  ].join('\n');
+}
+
+async function main() {
+  const m = machine();
+  const started = new Date();
+  console.log(
+    `# @sse benchmarks (${quick ? 'quick' : flag('scale') ? 'scale' : 'full'})\n\nMachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}\n`,
+  );
+  const results: SectionResult[] = [];
+  let failed = false;
+  for (const [name, run] of SECTIONS) {
+    if (only && !only.includes(name)) continue;
+    const t0 = performance.now();
+    let r: SectionResult;
+    try {
+      r = await run(cfg);
+    } catch (e) {
+      failed = true;
+      r = {
+        name,
+        tables: [],
+        ratios: [],
+        notes: [],
+        data: null,
+        unavailable: `failed: ${(e as Error).stack ?? e}`,
+      };
+    }
+    results.push(r);
+    console.log(render(r));
+    console.log(`(${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  }
+  const ratios = results.flatMap((r) => r.ratios);
+  if (ratios.length) {
+    console.log('### All ratios (ours / theirs)\n');
+    for (const r of ratios)
+      console.log(`- ${r.name}: ${ratio(r.value)}${r.target ? ` (target ${target(r)})` : ''}`);
+  }
+  const json = { date: started.toISOString(), mode: quick ? 'quick' : 'full', machine: m, results };
+  if (!flag('no-write')) {
+    mkdirSync(join(appDir, 'results'), { recursive: true });
+    const name = flag('scale') ? 'scale.json' : quick ? 'quick.tmp.json' : 'latest.json';
+    writeFileSync(join(appDir, 'results', name), `${JSON.stringify(json, null, 2)}\n`);
+    if (!quick) writeDocs(flag('scale') ? 'scale' : 'main', results, m, started);
+  }
+  // A section that threw is a broken benchmark (not a slow one): the smoke check fails.
+  process.exitCode = failed ? 1 : 0;
+}
+
+/** Rewrites one generated part of docs/BENCHMARKS.md between its markers. */
+function writeDocs(
+  part: 'main' | 'scale',
+  results: SectionResult[],
+  m: Record<string, string | number>,
+  date: Date,
+) {
+  const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const start = `<!-- bench:${part}:start -->`;
+  const end = `<!-- bench:${part}:end -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a === -1 || b === -1) throw new Error(`docs/BENCHMARKS.md has no ${part} markers`);
+  const body = [
+    '',
+    `Run on ${date.toISOString().slice(0, 16).replace('T', ' ')} UTC. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}.`,
+    '',
+    ...results.map(render),
+  ].join('\n');
+  writeFileSync(path, text.slice(0, a + start.length) + body + text.slice(b));
+}
+
+await main();

@@ -1,0 +1,111 @@
+// The server side of the network benchmarks, in its own process so that its memory
+// and CPU are its own: `node --expose-gc dist/child.js <entrant> [json options]`.
+// It listens on 127.0.0.1:0, tells the parent its port over IPC and then answers the
+// parent's commands (measure memory, start/stop CPU accounting, send events).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ENTRANTS, type Entrant, type Publisher } from './entrants';
+import { tick } from './util';
+
+const [name, rawOptions] = process.argv.slice(2);
+const options = JSON.parse(rawOptions ?? '{}') as { firehose?: number; compression?: boolean };
+
+/** Everything the child can be asked over IPC. */
+export type Command =
+  | { cmd: 'mem' }
+  | { cmd: 'count' }
+  | { cmd: 'cpuStart' }
+  | { cmd: 'cpuEnd' }
+  | { cmd: 'send'; events: number; bytes: number; stamp: boolean }
+  | { cmd: 'exit' };
+
+const send = (m: unknown) => process.send?.(m);
+
+function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/** A pre-encoded stream of `n` small events, written as fast as the socket takes it. */
+function firehose(n: number): (req: IncomingMessage, res: ServerResponse) => void {
+  const one = 'data: {"choices":[{"delta":{"content":"token"}}]}\n\n';
+  const block = Buffer.from(one.repeat(1000));
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let left = n / 1000;
+    const pump = () => {
+      while (left > 0) {
+        left--;
+        if (!res.write(block)) return void res.once('drain', pump);
+      }
+    };
+    pump();
+  };
+}
+
+async function main() {
+  let entrant: Entrant | undefined;
+  let server: Server;
+  let publisher: Publisher | undefined;
+  if (name === 'firehose') {
+    server = createServer(firehose(options.firehose ?? 100_000));
+  } else {
+    entrant = ENTRANTS[name!];
+    if (!entrant) throw new Error(`unknown entrant ${name}`);
+    const made = await entrant.create(options);
+    if (!made) {
+      send({ type: 'unavailable', reason: entrant.requires });
+      return;
+    }
+    server = made.server;
+    publisher = made.publisher;
+  }
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
+
+  let cpu = process.cpuUsage();
+  let cpuT0 = performance.now();
+  process.on('message', async (m: Command) => {
+    switch (m.cmd) {
+      case 'mem':
+        send({ type: 'mem', ...memory() });
+        break;
+      case 'count':
+        send({ type: 'count', sessions: publisher?.count() ?? 0 });
+        break;
+      case 'cpuStart':
+        cpu = process.cpuUsage();
+        cpuT0 = performance.now();
+        send({ type: 'cpuStart' });
+        break;
+      case 'cpuEnd': {
+        const d = process.cpuUsage(cpu);
+        send({ type: 'cpu', user: d.user, system: d.system, wallMs: performance.now() - cpuT0 });
+        break;
+      }
+      case 'send': {
+        // One event to every session per round; yielding between rounds lets the
+        // sockets drain, like a real producer that publishes over time.
+        const pad = 'x'.repeat(Math.max(0, m.bytes - 40));
+        for (let i = 0; i < m.events; i++) {
+          const data = m.stamp
+            ? `{"t":${performance.timeOrigin + performance.now()},"seq":${i},"p":"${pad}"}`
+            : `{"seq":${i},"p":"${pad}"}`;
+          await publisher!.publish(data, String(i));
+          await tick();
+        }
+        send({ type: 'sent' });
+        break;
+      }
+      case 'exit':
+        process.exit(0);
+    }
+  });
+}
+
+main().catch((e) => {
+  send({ type: 'error', error: String((e as Error)?.stack ?? e) });
+  process.exit(1);
+});

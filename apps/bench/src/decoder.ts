@@ -1,0 +1,183 @@
+import { createParser } from 'eventsource-parser';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { type Corpus, corpora } from './corpora';
+import {
+  fmt,
+  median,
+  type Ratio,
+  type RunConfig,
+  ratio,
+  type SectionResult,
+  spread,
+  target,
+  timeMs,
+  tryImport,
+  unavailable,
+} from './util';
+
+type Run = (c: Corpus) => Promise<number> | number;
+
+interface DecoderLike {
+  feed(chunk: Uint8Array | string): void;
+  end(): void;
+}
+type CreateDecoder = (handlers: { onEvent(e: unknown): void }) => DecoderLike;
+type StreamCtor = new () => TransformStream<Uint8Array, unknown>;
+
+/** Feeds the chunks through a ReadableStream the way a fetch body delivers them. */
+function source(c: Corpus): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = c.chunks[i++];
+      if (chunk) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+}
+
+async function drain(stream: ReadableStream<unknown>): Promise<number> {
+  let n = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done } = await reader.read();
+    if (done) return n;
+    n++;
+  }
+}
+
+/** The physical floor: UTF-8 decoding plus finding every newline, nothing else. */
+const floor: Run = (c) => {
+  const td = new TextDecoder();
+  let lines = 0;
+  for (const chunk of c.chunks) {
+    const text = td.decode(chunk, { stream: true });
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  }
+  return lines;
+};
+
+/** eventsource-parser 3 behind a TextDecoder: the usual way to use it on bytes. */
+const parserRaw: Run = (c) => {
+  let n = 0;
+  const td = new TextDecoder();
+  const parser = createParser({ onEvent: () => void n++ });
+  for (const chunk of c.chunks) parser.feed(td.decode(chunk, { stream: true }));
+  return n;
+};
+
+/** The pipeline eventsource-parser recommends for streams. */
+const parserStream: Run = (c) =>
+  drain(
+    source(c)
+      .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+      .pipeThrough(new EventSourceParserStream()),
+  );
+
+/** Decoder throughput on three corpora, ours against eventsource-parser and the floor. */
+export async function decoderBench(cfg: RunConfig): Promise<SectionResult> {
+  const core = await tryImport('@sse/core');
+  const createDecoder = core?.createDecoder as CreateDecoder | undefined;
+  const EventStreamDecoder = core?.EventStreamDecoder as StreamCtor | undefined;
+  if (!createDecoder && !EventStreamDecoder)
+    return unavailable('decoder', '@sse/core exports neither createDecoder nor EventStreamDecoder');
+
+  const entrants: [string, Run | null][] = [
+    ['floor: TextDecoder + newline scan', floor],
+    [
+      '@sse/core createDecoder().feed',
+      createDecoder
+        ? (c) => {
+            let n = 0;
+            const d = createDecoder({ onEvent: () => void n++ });
+            for (const chunk of c.chunks) d.feed(chunk);
+            d.end();
+            return n;
+          }
+        : null,
+    ],
+    ['eventsource-parser createParser().feed + TextDecoder', parserRaw],
+    [
+      '@sse/core EventStreamDecoder',
+      EventStreamDecoder ? (c) => drain(source(c).pipeThrough(new EventStreamDecoder())) : null,
+    ],
+    ['TextDecoderStream -> EventSourceParserStream', parserStream],
+  ];
+
+  const size = cfg.quick ? 512 * 1024 : 8 * 1024 * 1024;
+  const rows: string[][] = [];
+  const ratios: Ratio[] = [];
+  const data: Record<string, unknown>[] = [];
+  const notes: string[] = [];
+  for (const c of corpora(size)) {
+    const times = new Map<string, number[]>(entrants.map(([n]) => [n, []]));
+    const counts = new Map<string, number>();
+    for (let rep = 0; rep <= cfg.reps; rep++) {
+      // Rotate the order each repetition so no entrant always runs first (or after GC debt).
+      for (let k = 0; k < entrants.length; k++) {
+        const [name, run] = entrants[(k + rep) % entrants.length]!;
+        if (!run) continue;
+        let count = 0;
+        const ms = await timeMs(async () => {
+          count = await run(c);
+        });
+        counts.set(name, count);
+        if (rep > 0) times.get(name)!.push(ms); // repetition 0 is the warm-up
+      }
+    }
+    const mbps = (name: string) => {
+      const t = times.get(name)!;
+      return t.length ? c.bytes.length / 1e6 / (median(t) / 1000) : null;
+    };
+    for (const [name] of entrants) {
+      const t = times.get(name)!;
+      const m = mbps(name);
+      const count = counts.get(name);
+      if (name !== entrants[0]![0] && count !== undefined && count !== c.events)
+        notes.push(`${name} on "${c.name}" dispatched ${count} events, expected ${c.events}.`);
+      rows.push([
+        c.name,
+        name,
+        m === null ? 'not available' : fmt(m, 1),
+        m === null ? '' : fmt((c.events / median(t)) * 1000),
+        t.length
+          ? spread(
+              t.map((ms) => c.bytes.length / 1e6 / (ms / 1000)),
+              1,
+            )
+          : '',
+      ]);
+      data.push({ corpus: c.name, entrant: name, mbPerSec: m, msRuns: t, events: c.events });
+    }
+    const raw = (mbps(entrants[1]![0]) ?? Number.NaN) / (mbps(entrants[2]![0]) ?? Number.NaN);
+    const stream = (mbps(entrants[3]![0]) ?? Number.NaN) / (mbps(entrants[4]![0]) ?? Number.NaN);
+    const vsFloor = (mbps(entrants[1]![0]) ?? Number.NaN) / (mbps(entrants[0]![0]) ?? Number.NaN);
+    ratios.push(
+      { name: `decoder raw vs eventsource-parser, ${c.name}`, value: nan(raw), target: 1.0 },
+      { name: `decoder stream vs parser pipeline, ${c.name}`, value: nan(stream), target: 1.5 },
+      { name: `decoder raw vs floor (share of floor speed), ${c.name}`, value: nan(vsFloor) },
+    );
+  }
+  return {
+    name: 'decoder',
+    tables: [
+      {
+        title: `Decoder: bytes in 4 KB chunks, ~${fmt(size / 2 ** 20, 1)} MB per corpus (median of ${cfg.reps})`,
+        columns: ['corpus', 'decoder', 'MB/s', 'events/s', 'MB/s min..max'],
+        rows,
+      },
+      {
+        title: 'Decoder ratios (ours / theirs, higher is better)',
+        columns: ['comparison', 'ratio', 'target'],
+        rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
+      },
+    ],
+    ratios,
+    notes,
+    data,
+  };
+}
+
+function nan(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

@@ -1,0 +1,182 @@
+// The servers compared in the server, hub and compression benchmarks. Each one is the
+// idiomatic minimal SSE endpoint of its library, on node:http, sending the same events
+// (`id` + one-line JSON `data`). Packages of ours that have not landed report
+// "not available" (create returns null).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tryImport } from './util';
+
+/** How the child sends one event to every connected client. */
+export interface Publisher {
+  count(): number;
+  publish(data: string, id: string): unknown;
+}
+
+/** One compared server implementation. */
+export interface Entrant {
+  /** What it needs, shown when it is not available. */
+  readonly requires: string;
+  create(options: {
+    compression?: boolean;
+  }): Promise<{ server: Server; publisher: Publisher } | null>;
+}
+
+interface SessionLike {
+  send(m: { data?: string; id?: string }): unknown;
+  readonly signal: AbortSignal;
+}
+type NodeOpener = (req: IncomingMessage, res: ServerResponse) => SessionLike | undefined;
+
+/** A set of live sessions that forgets each one when its connection ends. */
+function registry<T>() {
+  const set = new Set<T>();
+  return {
+    set,
+    add(item: T, onEnd: (cb: () => void) => void) {
+      set.add(item);
+      onEnd(() => set.delete(item));
+    },
+  };
+}
+
+/** Serves a fetch-style handler (web Request -> Response) on node:http via @hono/node-server. */
+async function fetchServer(handler: (req: Request) => Response | Promise<Response>) {
+  const { createAdaptorServer } = await import('@hono/node-server');
+  return createAdaptorServer({ fetch: handler }) as Server;
+}
+
+export const ENTRANTS: Record<string, Entrant> = {
+  bare: {
+    requires: 'node:http',
+    async create() {
+      const r = registry<ServerResponse>();
+      const server = createServer((req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        res.write(':ok\n\n');
+        r.add(res, (cb) => req.on('close', cb));
+      });
+      return {
+        server,
+        publisher: {
+          count: () => r.set.size,
+          publish(data, id) {
+            const frame = `id: ${id}\ndata: ${data}\n\n`;
+            for (const res of r.set) res.write(frame);
+          },
+        },
+      };
+    },
+  },
+
+  'sse-node': {
+    requires: '@sse/node createNodeSSE',
+    async create(options) {
+      const mod = await tryImport('@sse/node');
+      const createNodeSSE = mod?.createNodeSSE as
+        | ((o: Record<string, unknown>) => NodeOpener)
+        | undefined;
+      if (!createNodeSSE) return null;
+      const sse = createNodeSSE(options.compression ? { compression: true } : {});
+      const r = registry<SessionLike>();
+      const server = createServer((req, res) => {
+        const session = sse(req, res);
+        if (session) r.add(session, (cb) => session.signal.addEventListener('abort', cb));
+      });
+      return {
+        server,
+        publisher: {
+          count: () => r.set.size,
+          publish(data, id) {
+            for (const s of r.set) s.send({ id, data });
+          },
+        },
+      };
+    },
+  },
+
+  'better-sse': {
+    requires: 'better-sse',
+    async create() {
+      const { createSession } = await import('better-sse');
+      const r = registry<{ push(d: unknown, e?: string, id?: string): unknown }>();
+      const server = createServer(async (req, res) => {
+        // serializer: String, since the data is already serialised JSON (the default
+        // JSON.stringify would quote it again).
+        const session = await createSession(req, res, { serializer: String });
+        r.add(session, (cb) => session.once('disconnected', cb));
+      });
+      return {
+        server,
+        publisher: {
+          count: () => r.set.size,
+          publish(data, id) {
+            for (const s of r.set) s.push(data, 'message', id);
+          },
+        },
+      };
+    },
+  },
+
+  'hono-streamSSE': {
+    requires: 'hono, @hono/node-server',
+    async create() {
+      const { Hono } = await import('hono');
+      const { streamSSE } = await import('hono/streaming');
+      type Api = { writeSSE(m: { data: string; id?: string }): Promise<void> };
+      const r = registry<Api>();
+      const app = new Hono();
+      app.get('/', (c) =>
+        streamSSE(c, async (stream) => {
+          await stream.write(':ok\n\n');
+          await new Promise<void>((resolve) => r.add(stream, () => stream.onAbort(resolve)));
+          r.set.delete(stream);
+        }),
+      );
+      return {
+        server: await fetchServer(app.fetch),
+        publisher: {
+          count: () => r.set.size,
+          async publish(data, id) {
+            const writes: Promise<void>[] = [];
+            for (const s of r.set) writes.push(s.writeSSE({ id, data }));
+            await Promise.all(writes);
+          },
+        },
+      };
+    },
+  },
+
+  'sse-web': {
+    requires: '@sse/web (a fetch handler returning the session Response)',
+    async create() {
+      const mod = await tryImport('@sse/web');
+      const create = mod?.createWebSSE as
+        | ((o?: Record<string, unknown>) => (req: Request) => {
+            response: Response;
+            session?: SessionLike;
+          })
+        | undefined;
+      if (!create) return null;
+      const sse = create();
+      const r = registry<SessionLike>();
+      const server = await fetchServer((req) => {
+        const opened = sse(req);
+        const session = opened.session;
+        if (session) r.add(session, (cb) => session.signal.addEventListener('abort', cb));
+        return opened.response;
+      });
+      return {
+        server,
+        publisher: {
+          count: () => r.set.size,
+          publish(data, id) {
+            for (const s of r.set) s.send({ id, data });
+          },
+        },
+      };
+    },
+  },
+};

@@ -1,0 +1,158 @@
+// The parent side of the network benchmarks: starts a server child process and drives
+// it, and opens many SSE connections on 127.0.0.1 that count what arrives.
+import { type ChildProcess, fork } from 'node:child_process';
+import { Agent, type ClientRequest, request } from 'node:http';
+import { join } from 'node:path';
+import type { Command } from './child';
+import { waitFor } from './util';
+
+type Reply = { type: string } & Record<string, unknown>;
+
+/** A server running in a child process (node --expose-gc dist/child.js). */
+export class ChildServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  /** Starts `entrant`; resolves to the reason when that entrant is not available. */
+  static async start(
+    entrant: string,
+    options: Record<string, unknown> = {},
+  ): Promise<ChildServer | string> {
+    const child = fork(join(import.meta.dirname, 'child.js'), [entrant, JSON.stringify(options)], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const first = await new Promise<Reply>((resolve) => {
+      child.once('message', (m) => resolve(m as Reply));
+      child.once('exit', (code) => resolve({ type: 'error', error: `exited with ${code}` }));
+    });
+    if (first.type === 'ready') return new ChildServer(child, first.port as number);
+    child.kill();
+    return first.type === 'unavailable'
+      ? `not available: needs ${first.reason}`
+      : `failed: ${first.error}`;
+  }
+
+  /** Sends one command and waits for the reply of the matching kind. */
+  ask(command: Command, replyType: string, timeoutMs = 600_000): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`child did not answer ${command.cmd}`)),
+        timeoutMs,
+      );
+      const onMessage = (m: Reply) => {
+        if (m.type !== replyType) return;
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        resolve(m);
+      };
+      this.child.on('message', onMessage);
+      this.child.send(command);
+    });
+  }
+
+  async memory(): Promise<{ rss: number; heapUsed: number; external: number }> {
+    return (await this.ask({ cmd: 'mem' }, 'mem')) as never;
+  }
+
+  async sessions(): Promise<number> {
+    return (await this.ask({ cmd: 'count' }, 'count')).sessions as number;
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.send({ cmd: 'exit' });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    this.child.kill('SIGKILL');
+  }
+}
+
+/** One SSE connection that counts complete frames (blank-line terminators). */
+export interface Conn {
+  frames: number;
+  bytes: number;
+  /** Publish-to-receive latencies in ms, only on sampled connections. */
+  latencies?: number[];
+  req: ClientRequest;
+}
+
+const LATENCY = /"t":([\d.]+)/;
+
+/** Opens `n` SSE connections, `concurrency` at a time; resolves when every one has its first frame. */
+export async function openClients(
+  port: number,
+  n: number,
+  { sample = 0, concurrency = 200, headers = {} as Record<string, string> } = {},
+): Promise<Conn[]> {
+  const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const conns: Conn[] = [];
+  let next = 0;
+  const openOne = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const conn = { frames: 0, bytes: 0 } as Conn;
+      if (i < sample) conn.latencies = [];
+      let prevNewline = false;
+      let text = '';
+      conn.req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/',
+          agent,
+          headers: { accept: 'text/event-stream', ...headers },
+        },
+        (res) => {
+          res.on('data', (chunk: Buffer) => {
+            conn.bytes += chunk.length;
+            // Count "\n\n" including one split across two chunks.
+            for (let k = chunk.indexOf(10); k !== -1; k = chunk.indexOf(10, k + 1)) {
+              if (k === 0 ? prevNewline : chunk[k - 1] === 10) conn.frames++;
+            }
+            prevNewline = chunk[chunk.length - 1] === 10;
+            if (conn.latencies) {
+              const now = performance.timeOrigin + performance.now();
+              text += chunk.toString('latin1');
+              let end = text.indexOf('\n\n');
+              while (end !== -1) {
+                const m = LATENCY.exec(text.slice(0, end));
+                if (m) conn.latencies.push(now - Number(m[1]));
+                text = text.slice(end + 2);
+                end = text.indexOf('\n\n');
+              }
+            }
+            if (conn.frames >= 1 || conn.bytes > 0) resolve();
+          });
+          res.on('error', () => {});
+        },
+      );
+      conn.req.on('error', reject);
+      conn.req.end();
+      conns.push(conn);
+    });
+  const workers = Array.from({ length: Math.min(concurrency, n) }, async () => {
+    while (next < n) await openOne(next++);
+  });
+  await Promise.all(workers);
+  return conns;
+}
+
+/** Waits until every connection has received `frames` more frames than it had at `base`. */
+export async function waitFrames(
+  conns: Conn[],
+  base: number[],
+  frames: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    () => conns.every((c, i) => c.frames - base[i]! >= frames),
+    timeoutMs,
+    `${frames} frames on ${conns.length} connections`,
+  );
+}
+
+/** Closes every connection. */
+export function closeClients(conns: Conn[]): void {
+  for (const c of conns) c.req.destroy();
+}

@@ -1,0 +1,131 @@
+import { execSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+/** How big a run is: `quick` is the CI smoke check, `full` the published numbers. */
+export interface RunConfig {
+  readonly quick: boolean;
+  /** Repetitions per measurement; the median is reported so noise shows as spread. */
+  readonly reps: number;
+}
+
+/** One printed table of a section. */
+export interface Table {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** A ratio "ours / theirs" with the issue's target, when there is one. */
+export interface Ratio {
+  readonly name: string;
+  /** Higher is better for ours; `null` when one side was not available. */
+  readonly value: number | null;
+  readonly target?: number;
+  /** `lower` for cost ratios (memory, CPU: ours / theirs, lower is better). */
+  readonly better?: 'higher' | 'lower';
+}
+
+/** Prints a ratio's target the way it reads: `>= 1.5x` or `<= 1.25x`. */
+export function target(r: Ratio): string {
+  if (r.target === undefined) return '';
+  return `${r.better === 'lower' ? '<=' : '>='} ${r.target}x`;
+}
+
+/** What every benchmark section returns: tables to print, ratios, raw data for the JSON. */
+export interface SectionResult {
+  readonly name: string;
+  readonly tables: readonly Table[];
+  readonly ratios: readonly Ratio[];
+  readonly notes: readonly string[];
+  readonly data: unknown;
+  /** Set when the section could not run at all (a package has not landed, a tool is missing). */
+  readonly unavailable?: string;
+}
+
+/** The median: robust against the odd slow repetition on a shared machine. */
+export function median(values: readonly number[]): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A percentile by nearest rank, for latency distributions. */
+export function percentile(values: readonly number[], p: number): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** The spread of repetitions as min..max, so a reader can judge the noise. */
+export function spread(values: readonly number[], digits = 0): string {
+  if (values.length < 2) return '';
+  return `${fmt(Math.min(...values), digits)}..${fmt(Math.max(...values), digits)}`;
+}
+
+/** Formats a number with thousands separators and fixed decimals. */
+export function fmt(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+/** Formats a ratio as `1.23x`, or `n/a`. */
+export function ratio(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  return `${value.toFixed(2)}x`;
+}
+
+/** The machine the numbers came from: without it a number means nothing. */
+export function machine(): Record<string, string | number> {
+  let kernel = '';
+  try {
+    kernel = execSync('uname -sr', { encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: kernel,
+  };
+}
+
+/** Runs `fn` and returns the elapsed wall time in milliseconds. */
+export async function timeMs(fn: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** Lets pending I/O and timers run: used between rounds of a load loop. */
+export const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Waits until `predicate` holds, polling, or throws after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A section that could not run, reported as such: never a made-up number. */
+export function unavailable(name: string, reason: string): SectionResult {
+  return { name, tables: [], ratios: [], notes: [], data: null, unavailable: reason };
+}
+
+/** Imports a module by name, or returns null with the reason (a package not built yet). */
+export async function tryImport(name: string): Promise<Record<string, unknown> | null> {
+  try {
+    return (await import(name)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
