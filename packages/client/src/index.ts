@@ -1,1 +1,13 @@
-export {};
+export { backoffDelay, parseRetryAfter } from './backoff';
+export type { Connection, ConnectionHooks, ReadyState } from './connection';
+export { EventSourceError, EventSourceErrorEvent } from './error';
+export { EventSource } from './event-source';
+export { type EventsOptions, events, type StreamEvent } from './events';
+export {
+  DEFAULTS,
+  type EventSourceOptions,
+  type FetchLike,
+  type HeadersContext,
+  type HeadersOption,
+  type RetryInfo,
+} from './options';

@@ -1,0 +1,94 @@
+import type { DecodedEvent } from '@sse/core';
+import { connect } from './connection';
+import { EventSourceError } from './error';
+import { DEFAULTS, type EventSourceOptions } from './options';
+
+/** One event from `events()`: the decoded fields plus the origin of the final URL. */
+export interface StreamEvent extends DecodedEvent {
+  origin: string;
+}
+
+/** Options of `events()`: those of `EventSource`, plus the buffer limit. */
+export interface EventsOptions extends EventSourceOptions {
+  /**
+   * Events held for a slow consumer before reading from the network pauses (backpressure:
+   * nothing is dropped). One network chunk's events may exceed it. Default 1024.
+   */
+  bufferSize?: number;
+}
+
+/**
+ * The stream-style API: `for await (const event of events(url, options))`. Reconnects like
+ * `EventSource` (transient errors only reach `onRetry`); a final error is thrown from the
+ * loop; `break` closes the connection; with `oneShot: true` the loop ends with the response.
+ * Aborting `signal` throws an `ABORTED` error from the loop.
+ */
+export function events(
+  url: string | URL,
+  options: EventsOptions = {},
+): AsyncIterableIterator<StreamEvent> {
+  const limit = Math.max(1, options.bufferSize ?? DEFAULTS.bufferSize);
+  const queue: StreamEvent[] = [];
+  let failure: unknown;
+  let done = false;
+  let wake: (() => void) | undefined;
+  let resume: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const connection = connect(new URL(url).href, options, {
+    open() {},
+    event(event, origin) {
+      queue.push({ ...event, origin });
+      notify();
+    },
+    error(error: EventSourceError) {
+      if (connection.readyState !== 2) return;
+      failure = error;
+      notify();
+    },
+    end(aborted) {
+      done = true;
+      if (aborted) {
+        failure = new EventSourceError('ABORTED', 'The signal aborted the stream.', {
+          cause: options.signal?.reason,
+        });
+      }
+      notify();
+    },
+    wait: () => (queue.length >= limit ? new Promise((r) => (resume = r)) : undefined),
+  });
+  const finish = (): IteratorResult<StreamEvent> => {
+    done = true;
+    queue.length = 0;
+    connection.close();
+    resume?.();
+    return { value: undefined, done: true };
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      for (;;) {
+        const value = queue.shift();
+        if (value) {
+          if (queue.length < limit) resume?.();
+          return { value, done: false };
+        }
+        if (failure !== undefined) {
+          const error = failure;
+          failure = undefined;
+          finish();
+          throw error;
+        }
+        if (done || connection.readyState === 2) return finish();
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+    async return() {
+      return finish();
+    },
+  };
+}
