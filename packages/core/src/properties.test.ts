@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDecoder, type EndOptions } from './decoder';
+import { encode } from './encode';
+import { stream } from './test/arbitraries';
+import type { DecodedEvent, Message } from './types';
+
+type Entry = DecodedEvent | { retry: number } | { comment: string };
+
+/** Decodes `chunks` and ends; returns everything reported, in order, and the final last event ID. */
+function decodeAll(chunks: Array<Uint8Array | string>, end?: EndOptions) {
+  const log: Entry[] = [];
+  const decoder = createDecoder({
+    onEvent: (event) => log.push(event),
+    onRetry: (ms) => log.push({ retry: ms }),
+    onComment: (text) => log.push({ comment: text }),
+  });
+  for (const chunk of chunks) decoder.feed(chunk);
+  decoder.end(end);
+  return { log, lastEventId: decoder.lastEventId };
+}
+
+/** Cuts `input` at the given (unsorted, possibly repeated) positions. */
+function cut<T extends Uint8Array | string>(input: T, positions: number[]): T[] {
+  const points = [...new Set(positions.map((p) => p % (input.length + 1)))].sort((a, b) => a - b);
+  const out: T[] = [];
+  let start = 0;
+  for (const point of [...points, input.length]) {
+    out.push(input.slice(start, point) as T);
+    start = point;
+  }
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+describe('property: chunking never changes the result', () => {
+  it('for bytes and strings, whatever the cuts, with either end-of-stream rule', () => {
+    fc.assert(
+      fc.property(
+        stream,
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (text, positions, dispatchIncomplete) => {
+          const end = { dispatchIncomplete };
+          const bytes = utf8.encode(text);
+          const whole = decodeAll([bytes], end);
+          expect(decodeAll(cut(bytes, positions), end)).toEqual(whole);
+          expect(decodeAll(cut(text, positions), end)).toEqual(whole);
+          expect(decodeAll([text], end)).toEqual(whole);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  }, 60_000);
+
+  it('one byte at a time gives the same as the whole stream', () => {
+    fc.assert(
+      fc.property(stream, (text) => {
+        const bytes = utf8.encode(text);
+        const single = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
+        expect(decodeAll(single)).toEqual(decodeAll([bytes]));
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+});
+
+/** Text that tries to break out of its field: line endings followed by field syntax. */
+const adversarial = fc
+  .array(
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.constantFrom(
+        '\n',
+        '\r',
+        '\r\n',
+        '\n\n',
+        '\r\r',
+        'event: evil\n',
+        'id: 666\n',
+        'retry: 1\n',
+        'data: injected\n\n',
+        ': comment\n',
+        '\uFEFF',
+        '\0',
+        ' ',
+      ),
+    ),
+    { maxLength: 10 },
+  )
+  .map((parts) => parts.join(''));
+
+/** Any text without CR or LF (and, for ids, without NUL): what `event` and `id` accept. */
+const singleLine = (noNul: boolean) =>
+  fc
+    .string({ unit: 'binary', maxLength: 12 })
+    .map((s) => s.replace(noNul ? /[\r\n\0]/g : /[\r\n]/g, ''));
+
+const message: fc.Arbitrary<Message> = fc.record(
+  {
+    data: adversarial,
+    event: singleLine(false),
+    id: singleLine(true),
+    retry: fc.maxSafeNat(),
+    comment: adversarial,
+  },
+  { requiredKeys: [] },
+);
+
+/** What decoding a sequence of encoded messages must report, per the spec's rules. */
+function expected(messages: Message[], lastEventId = '') {
+  const log: Entry[] = [];
+  for (const m of messages) {
+    if (m.comment !== undefined) {
+      for (const line of m.comment.split(/\r\n|\r|\n/)) log.push({ comment: line });
+    }
+    if (m.id !== undefined) lastEventId = m.id;
+    if (m.retry !== undefined) log.push({ retry: m.retry });
+    if (m.data !== undefined) {
+      const event: DecodedEvent = {
+        type: m.event ? m.event : 'message',
+        data: m.data.replace(/\r\n|\r/g, '\n'),
+        lastEventId,
+      };
+      if (m.id !== undefined) event.id = m.id;
+      log.push(event);
+    }
+  }
+  return { log, lastEventId };
+}
+
+describe('property: decode(encode(m)) gives m back', () => {
+  it('for every message, data line endings turned into LF, injection attempts included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(message, { maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (messages, positions) => {
+          const wire = messages.map(encode).join('');
+          const want = expected(messages);
+          expect(decodeAll([wire])).toEqual(want);
+          expect(decodeAll(cut(utf8.encode(wire), positions))).toEqual(want);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  }, 60_000);
+
+  it('keeps leading spaces, empty data and trailing newlines', () => {
+    const messages: Message[] = [
+      { data: '  two spaces' },
+      { data: '' },
+      { data: 'line\n' },
+      { data: '\n\n' },
+      { data: 'a\r\n\r\nb', event: ' spaced' },
+    ];
+    expect(decodeAll([messages.map(encode).join('')])).toEqual(expected(messages));
+  });
+});
