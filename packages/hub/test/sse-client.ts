@@ -1,0 +1,87 @@
+/**
+ * A small EventSource-like test client over node:http, decoding with @sse/core: it
+ * sends Last-Event-ID like a browser does on reconnect, and can move between servers.
+ * Shared by the hub and redis end-to-end suites.
+ */
+import { type ClientRequest, request } from 'node:http';
+import { createDecoder, type DecodedEvent } from '@sse/core';
+
+/** A client that keeps every event it ever received, across connections. */
+export class SSEClient {
+  readonly events: DecodedEvent[] = [];
+  /** The last event ID, as the spec keeps it (it persists across connections). */
+  lastEventId = '';
+  private req: ClientRequest | undefined;
+  private waiters = new Set<() => void>();
+  /** Resolves when the current connection ends (for any reason). */
+  ended: Promise<void> = Promise.resolve();
+
+  constructor(private readonly path: string) {}
+
+  /** Opens a connection to `port`, resuming after `lastEventId`; resolves once the stream is open. */
+  connect(port: number): Promise<void> {
+    const decoder = createDecoder(
+      {
+        onEvent: (event) => {
+          this.events.push(event);
+          this.notify();
+        },
+      },
+      { lastEventId: this.lastEventId },
+    );
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.lastEventId !== '') headers['last-event-id'] = this.lastEventId;
+    return new Promise((resolve, reject) => {
+      let endConnection: () => void = () => {};
+      this.ended = new Promise((r) => {
+        endConnection = r;
+      });
+      const req = request(
+        { host: '127.0.0.1', port, path: this.path, headers, agent: false },
+        (res) => {
+          if (res.statusCode !== 200) {
+            reject(new Error(`status ${res.statusCode}`));
+            res.resume();
+            return;
+          }
+          resolve();
+          res.on('data', (chunk: Buffer) => {
+            decoder.feed(chunk);
+            // The id-only frames the hub sends move the cursor without an event.
+            this.lastEventId = decoder.lastEventId;
+          });
+          res.on('close', () => {
+            endConnection();
+            this.notify();
+          });
+        },
+      );
+      req.on('error', (error) => {
+        reject(error);
+        endConnection();
+        this.notify();
+      });
+      req.end();
+      this.req = req;
+    });
+  }
+
+  /** Drops the connection, as a network failure or a closed tab would. */
+  async disconnect(): Promise<void> {
+    this.req?.destroy();
+    await this.ended;
+  }
+
+  /** Resolves once `predicate` holds, re-checking on every event and connection end. */
+  async until(predicate: (events: DecodedEvent[]) => boolean): Promise<void> {
+    while (!predicate(this.events)) {
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
+    }
+  }
+
+  private notify(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+}
