@@ -96,8 +96,8 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   private drainPromise: Promise<boolean> | undefined;
   private resolveDrain: ((value: boolean) => void) | undefined;
   private cause: unknown;
-  private linked: AbortSignal | undefined;
-  private linkedReason: 'peer' | 'closed' = 'peer';
+  private peerSignal: AbortSignal | undefined;
+  private closeSignal: AbortSignal | undefined;
 
   /**
    * Adapters call this (through a factory's `open`). `writable` says whether the
@@ -349,9 +349,13 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       this.ageTimer = undefined;
       counters.ageTimers--;
     }
-    if (this.linked !== undefined) {
-      this.linked.removeEventListener('abort', this);
-      this.linked = undefined;
+    if (this.peerSignal !== undefined) {
+      this.peerSignal.removeEventListener('abort', this);
+      this.peerSignal = undefined;
+    }
+    if (this.closeSignal !== undefined) {
+      this.closeSignal.removeEventListener('abort', this);
+      this.closeSignal = undefined;
     }
     counters.sessions--;
     this.owner?.released(this);
@@ -367,9 +371,9 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   }
 
   /**
-   * Ends the session when `signal` aborts (a request's signal: reason `'peer'`;
-   * an application's shutdown signal: reason `'closed'`). The listener is the
-   * session itself (`handleEvent`), removed when the session ends.
+   * Ends the session when `signal` aborts: a request's signal with reason
+   * `'peer'`, an application's shutdown signal with reason `'closed'` (one of
+   * each). The listener is the session itself (`handleEvent`), removed at the end.
    */
   linkSignal(signal: AbortSignal, reason: 'peer' | 'closed' = 'peer'): void {
     if (this.endReason !== undefined) return;
@@ -377,14 +381,14 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       this.finish(reason);
       return;
     }
-    this.linked = signal;
-    this.linkedReason = reason;
+    if (reason === 'peer') this.peerSignal = signal;
+    else this.closeSignal = signal;
     signal.addEventListener('abort', this);
   }
 
   /** @internal The abort listener of `linkSignal`. */
-  handleEvent(): void {
-    this.finish(this.linkedReason);
+  handleEvent(event: Event): void {
+    this.finish(event.target === this.closeSignal ? 'closed' : 'peer');
   }
 
   /** @internal Schedules the graceful close at maximum age (set by the factory). */

@@ -26,7 +26,8 @@ export class StreamReader {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
 
   constructor(body: ReadableStream<Uint8Array>) {
-    this.reader = body.getReader();
+    const reader = body.getReader();
+    this.reader = reader;
     const decoder = createDecoder({
       onEvent: (event) => this.push({ kind: 'event', event }),
       onComment: (text) => this.push({ kind: 'comment', text }),
@@ -35,7 +36,7 @@ export class StreamReader {
     this.ended = (async () => {
       try {
         for (;;) {
-          const { value, done } = await this.reader.read();
+          const { value, done } = await reader.read();
           if (done) break;
           this.bytes += value.byteLength;
           decoder.feed(value);

@@ -1,1 +1,9 @@
-export {};
+export {
+  createWebSSE,
+  type IdleTimeoutControl,
+  type SessionHandler,
+  type WebOpened,
+  type WebOpenInit,
+  type WebSSE,
+} from './handler';
+export { StreamSink } from './sink';
