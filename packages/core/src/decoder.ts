@@ -80,6 +80,9 @@ const OPEN = 0;
 const FAILED = 1;
 const ENDED = 2;
 
+/** How many pending pieces are joined into one block (see `blocks`). */
+const PIECES_PER_BLOCK = 1024;
+
 /** Passed to every streaming `TextDecoder.decode` call; one shared object, no allocation per chunk. */
 const STREAM = { stream: true } as const;
 
@@ -128,6 +131,9 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   // The unterminated line, as pieces (joined once when its terminator arrives: never
   // `pending + chunk` per chunk, which is quadratic for a long line in small chunks).
   let pieces: string[] = [];
+  // Every PIECES_PER_BLOCK pieces are joined into one block, so a line fed one byte at a
+  // time costs two copies per character rather than one array slot per byte.
+  let blocks: string[] = [];
   let pendingLength = 0;
 
   // The spec's buffers. `data` is kept without its trailing LF; `dataLines` counts lines.
@@ -146,6 +152,20 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   // so the loop that called it stops rather than parse into a state it no longer owns.
   let generation = 0;
 
+  function dropPending(): void {
+    pieces = [];
+    blocks = [];
+    pendingLength = 0;
+  }
+
+  /** The unterminated line completed by `tail`; the pending buffers are emptied. */
+  function takePending(tail: string): string {
+    pieces.push(tail);
+    const whole = blocks.length === 0 ? pieces.join('') : blocks.join('') + pieces.join('');
+    dropPending();
+    return whole;
+  }
+
   function clearEvent(): void {
     data = '';
     dataLines = 0;
@@ -158,8 +178,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     state = FAILED;
     failure = error;
     generation++;
-    pieces = [];
-    pendingLength = 0;
+    dropPending();
     clearEvent();
     idBuffer = lastEventId;
     if (onError) onError(error);
@@ -300,17 +319,14 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     let cr = text.indexOf('\r', pos);
     let lf = text.indexOf('\n', pos);
 
-    if (pieces.length > 0) {
+    if (pendingLength > 0) {
       // Finish the line that earlier chunks started.
       const end = cr === -1 ? lf : lf === -1 || cr < lf ? cr : lf;
       if (end === -1) {
         keep(text, pos, length);
         return;
       }
-      pieces.push(text.slice(pos, end));
-      const whole = pieces.join('');
-      pieces = [];
-      pendingLength = 0;
+      const whole = takePending(text.slice(pos, end));
       if (whole.length > maxLineLength) {
         lineTooLong(whole.length);
         return;
@@ -376,6 +392,10 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     if (from === to) return;
     pieces.push(from === 0 && to === text.length ? text : text.slice(from, to));
     pendingLength += to - from;
+    if (pieces.length === PIECES_PER_BLOCK) {
+      blocks.push(pieces.join(''));
+      pieces = [];
+    }
     if (pendingLength > maxLineLength) {
       lineTooLong(pendingLength);
       return;
@@ -431,18 +451,15 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       if (state !== OPEN) return;
     }
     if (dispatchIncomplete) {
-      if (pieces.length > 0) {
-        const last = pieces.join('');
-        pieces = [];
-        pendingLength = 0;
+      if (pendingLength > 0) {
+        const last = takePending('');
         line(last, 0, last.length);
         if (state !== OPEN) return;
       }
       dispatch();
     } else {
       // The spec: pending data is discarded at end of stream, its id included.
-      pieces = [];
-      pendingLength = 0;
+      dropPending();
       clearEvent();
       idBuffer = lastEventId;
     }
@@ -480,8 +497,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       bytesPending = false;
       atStart = true;
       skipLF = false;
-      pieces = [];
-      pendingLength = 0;
+      dropPending();
       clearEvent();
       if (resetOptions?.lastEventId !== undefined) lastEventId = resetOptions.lastEventId;
       idBuffer = lastEventId;
