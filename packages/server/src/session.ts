@@ -60,7 +60,12 @@ function reasonError(reason: EndReason, cause: unknown): SSEError {
     );
   }
   if (reason === 'error') {
-    return new SSEError('WRITE_FAILED', 'The session ended because a write failed.', { cause });
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return new SSEError(
+      'WRITE_FAILED',
+      `The session ended after a failure (a transport write or the session handler)${detail}.`,
+      { cause },
+    );
   }
   return new SSEError('SESSION_CLOSED', `The session ended (${reason}).`);
 }
