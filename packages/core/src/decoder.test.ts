@@ -47,6 +47,14 @@ describe('createDecoder: bytes and text', () => {
     expect(l2).toEqual([{ type: 'message', data: 'x', lastEventId: '' }]);
   });
 
+  it('keeps a BOM that starts a later chunk (some runtimes strip one per chunk)', () => {
+    const { decoder, log } = record();
+    decoder.feed(utf8(':\n'));
+    decoder.feed(utf8('\uFEFFdata: x\n\n'));
+    decoder.feed(utf8('data: y\n\n'));
+    expect(log).toEqual([{ comment: '' }, { type: 'message', data: 'y', lastEventId: '' }]);
+  });
+
   it('flushes an unfinished byte sequence as U+FFFD when text follows bytes', () => {
     const { decoder, log } = record();
     decoder.feed(utf8('data: a'));

@@ -21,6 +21,12 @@
  *    or text; eventsource-parser relies on `TextDecoder` for that, so a string starting
  *    with U+FEFF keeps it and its first line becomes an unknown field.
  *
+ * Runtime note: workerd's streaming `TextDecoder` drops a BOM at the start of every chunk,
+ * not only the first (found by the runtime matrix), which changes what eventsource-parser
+ * sees. Where that defect is detected, eventsource-parser is fed through a decoder that
+ * keeps BOMs plus a one-time strip of the first one: what a conforming `TextDecoder` does.
+ * Our decoder is unaffected: it always decodes with `ignoreBOM` and applies the rule itself.
+ *
  * Not differences (checked, they agree): an `id` containing NULL is ignored by both; an
  * unterminated event is never dispatched by either; empty `event` means `message`.
  * API differences that are not compared: we also report the persistent `lastEventId`
@@ -64,6 +70,32 @@ function ours(chunks: Array<Uint8Array | string>): Entry[] {
   return log;
 }
 
+/** True when this runtime's streaming TextDecoder strips a BOM that is not at the start. */
+function stripsEveryBom(): boolean {
+  const text = new TextDecoder();
+  text.decode(new Uint8Array([0x0a]), { stream: true });
+  return text.decode(new Uint8Array([0xef, 0xbb, 0xbf]), { stream: true }) === '';
+}
+
+/** A TextDecoder as the spec defines it: the first BOM of the stream dropped, no other. */
+function conformingTextDecoder(): {
+  decode(bytes?: Uint8Array, options?: { stream: boolean }): string;
+} {
+  if (!stripsEveryBom()) return new TextDecoder();
+  const inner = new TextDecoder('utf-8', { ignoreBOM: true });
+  let atStart = true;
+  return {
+    decode(bytes, options) {
+      let text = inner.decode(bytes, options);
+      if (atStart && text !== '') {
+        atStart = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      return text;
+    },
+  };
+}
+
 function theirs(chunks: Array<Uint8Array | string>): Entry[] {
   const log: Entry[] = [];
   const parser = createParser({
@@ -71,7 +103,7 @@ function theirs(chunks: Array<Uint8Array | string>): Entry[] {
     onRetry: (ms) => log.push(['retry', ms]),
     onComment: (text) => log.push(['comment', text]),
   });
-  const text = new TextDecoder();
+  const text = conformingTextDecoder();
   for (const chunk of chunks) {
     parser.feed(typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true }));
   }
