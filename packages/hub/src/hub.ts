@@ -143,6 +143,9 @@ export function createHub(options: HubOptions = {}): Hub {
   const topicAsEvent = (options.topicField ?? 'event') === 'event';
   const authorize = options.authorize;
   const maxHeld = options.maxHeldEvents ?? 10_000;
+  if (!(Number.isSafeInteger(maxHeld) && maxHeld >= 0)) {
+    throw new RangeError(`maxHeldEvents must be an integer >= 0, got ${maxHeld}`);
+  }
   const encoder = new TextEncoder();
   const frames = new WeakMap<HubEvent, Uint8Array>();
   const byTopic = new Map<string, Set<Sub>>();

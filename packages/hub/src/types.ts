@@ -59,7 +59,4 @@ export interface Backend {
  * The part of a `Session` the hub uses. Every adapter's session satisfies it; a
  * benchmark or test can pass a lighter object to subscribe without HTTP.
  */
-export type Subscriber = Pick<
-  Session,
-  'lastEventId' | 'signal' | 'isOpen' | 'sendEncoded' | 'close'
->;
+export type Subscriber = Pick<Session, 'lastEventId' | 'signal' | 'isOpen' | 'sendEncoded'>;
