@@ -21,6 +21,8 @@ export interface DemoContext {
   resetEvent: string;
   /** Messages "Drop + publish while away" sends: few enough to replay. */
   awayBurst: number;
+  /** How often the `metrics` topic gets a sample, in ms. */
+  metricsIntervalMs: number;
   /** Messages "Outage beyond history" sends: more than the history keeps, to force a reset. */
   outageBurst: number;
 }
@@ -94,6 +96,7 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
       resetEvent: demo.resetEvent,
       awayBurst: demo.awayBurst,
       outageBurst: demo.outageBurst,
+      metricsIntervalMs: demo.metricsIntervalMs,
     }),
   );
 

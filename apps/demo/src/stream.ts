@@ -31,6 +31,8 @@ export async function runStream(
   session: Session,
   request: StreamRequest,
   adapter: AdapterName,
+  /** The package that serves this route, shown on the page (e.g. `@sse/node`). */
+  servedBy: string,
 ): Promise<void> {
   connections.add(session, request.client, adapter);
   await connections.ready(request.client);
@@ -38,6 +40,7 @@ export async function runStream(
   const hello = {
     client: request.client,
     adapter,
+    servedBy,
     rooms: request.rooms,
     resumedFrom: session.lastEventId,
     // Server clock: what was published before this was missed live and must be replayed.

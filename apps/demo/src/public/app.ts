@@ -13,6 +13,7 @@ interface Info {
   resetEvent: string;
   awayBurst: number;
   outageBurst: number;
+  metricsIntervalMs: number;
 }
 
 interface Chat {
@@ -34,6 +35,7 @@ interface Metrics {
 interface Hello {
   client: string;
   adapter: string;
+  servedBy: string;
   rooms: string[];
   resumedFrom: string;
   /** Server time of the hello: chat published before it was missed live. */
@@ -166,10 +168,8 @@ function showProof(): void {
 
 function onMetrics(event: MessageEvent<string>): void {
   const m = JSON.parse(event.data) as Metrics;
-  setText(
-    'm-connections',
-    `${m.connections.total} (hono ${m.connections.hono}, node ${m.connections.node})`,
-  );
+  setText('m-connections', m.connections.total);
+  setText('m-connections-by', `hono ${m.connections.hono} · node ${m.connections.node}`);
   setText('m-rate', m.eventsPerSecond.toFixed(0));
   setText('m-memory', `${(m.rssBytes / 2 ** 20).toFixed(1)} MiB`);
   setText('m-uptime', formatUptime(m.uptimeSeconds));
@@ -247,10 +247,10 @@ function connect(): void {
     helloAt = hello.at;
     caughtUp = 0;
     setText('p-caught-up', 0);
-    setText('served-by', hello.adapter === 'node' ? '@sse/node' : '@sse/hono');
+    setText('served-by', hello.servedBy);
     setText('p-resumed', hello.resumedFrom || '(none)');
     log(
-      `hello: ${hello.adapter} adapter, rooms ${hello.rooms.join(',')}, resumed from ${hello.resumedFrom || '(none)'}`,
+      `hello: served by ${hello.servedBy}, rooms ${hello.rooms.join(',')}, resumed from ${hello.resumedFrom || '(none)'}`,
     );
   });
   const track = (handler: (event: MessageEvent<string>) => void) => (event: Event) => {
@@ -295,6 +295,7 @@ async function main(): Promise<void> {
   info = (await (await fetch('/api/info')).json()) as Info;
   $('info').textContent =
     `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms`;
+  setText('metrics-period', `one sample every ${info.metricsIntervalMs} ms`);
   const picker = $('room-picker');
   picker.innerHTML = '<legend>subscribed rooms</legend>';
   for (const room of info.rooms) {

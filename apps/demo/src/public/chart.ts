@@ -24,6 +24,7 @@ export class LineChart {
       s.values.push(samples[i] ?? 0);
       if (s.values.length > this.#window) s.values.shift();
     });
+    this.#canvas.dataset.samples = String(series[0]?.values.length ?? 0);
     this.draw(series);
   }
 

@@ -1,0 +1,34 @@
+import { isSSEError } from '@sse/core';
+import { describe, expect, it } from 'vitest';
+import { LIMITS, parseRooms, RoomLog } from './rooms';
+
+describe('rooms', () => {
+  it('parses a room list, defaulting to every room, and rejects unknown names', () => {
+    expect(parseRooms(null)).toEqual(['lobby', 'dev', 'random']);
+    expect(parseRooms('dev,lobby,dev')).toEqual(['dev', 'lobby']);
+    expect(() => parseRooms('lobby,nope')).toThrow(/unknown room "nope"/);
+    try {
+      parseRooms('x');
+    } catch (error) {
+      expect(isSSEError(error, 'INVALID_TOPIC')).toBe(true);
+    }
+  });
+
+  it('numbers messages per room and keeps only the last few', () => {
+    const log = new RoomLog();
+    for (let i = 1; i <= LIMITS.roomLog + 5; i++) log.next('lobby', 'u', `m${i}`);
+    expect(log.next('dev', '  ', 'hi')).toMatchObject({ room: 'dev', seq: 1, user: 'anonymous' });
+    const recent = log.recent('lobby');
+    expect(recent).toHaveLength(LIMITS.roomLog);
+    expect(recent[0]?.seq).toBe(6);
+    expect(recent.at(-1)?.seq).toBe(LIMITS.roomLog + 5);
+  });
+
+  it('refuses empty, oversized and misplaced messages with typed errors', () => {
+    const log = new RoomLog();
+    expect(() => log.next('lobby', 'u', '   ')).toThrow(/1 to 500/);
+    expect(() => log.next('lobby', 'u', 'x'.repeat(LIMITS.textChars + 1))).toThrow(/1 to 500/);
+    expect(() => log.next('nope', 'u', 'x')).toThrow(/unknown room/);
+    expect(log.next('lobby', 'u'.repeat(100), 'x').user).toHaveLength(LIMITS.userChars);
+  });
+});

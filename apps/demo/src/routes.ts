@@ -1,0 +1,34 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createNodeSSE } from '@sse/node';
+import { createWebSSE } from '@sse/web';
+import type { Handler } from 'hono';
+import type { DemoContext } from './app';
+import { parseStreamRequest, runStream } from './stream';
+
+/**
+ * `/node/events`: the page's stream through @sse/node on the raw `ServerResponse`.
+ * Query errors (an unknown room) reject before any SSE header is written.
+ */
+export function nodeEvents(demo: DemoContext) {
+  const sse = createNodeSSE({ retry: demo.retryMs });
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const request = parseStreamRequest(new URL(req.url ?? '/', 'http://localhost'));
+    const session = sse(req, res);
+    if (session) await runStream(demo.hub, demo.connections, session, request, 'node', '@sse/node');
+  };
+}
+
+/**
+ * `/events`: the page's stream inside the Hono app, as a web `Response` from @sse/web
+ * (what @sse/hono builds on). Query errors throw before the stream opens and reach
+ * the app's error handler (400).
+ */
+export function honoEvents(demo: DemoContext): Handler {
+  const sse = createWebSSE({ retry: demo.retryMs });
+  return (c) => {
+    const request = parseStreamRequest(new URL(c.req.url));
+    return sse(c.req.raw, (session) =>
+      runStream(demo.hub, demo.connections, session, request, 'hono', '@sse/web in Hono'),
+    );
+  };
+}

@@ -1,0 +1,184 @@
+// End to end: the demo itself on a free loopback port, driven by the system Chromium.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs build script without types
+import { buildPublic } from '../build.mjs';
+import { type Demo, startDemo } from '../src/server';
+
+const chromiumPath = process.env.SSE_CHROMIUM ?? '/usr/bin/chromium';
+const screenshot = fileURLToPath(new URL('../../../docs/demo.png', import.meta.url));
+const HISTORY = 24;
+/** What `/events` says serves it. */
+const HONO_ROUTE = '@sse/web in Hono';
+
+describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPath})`, () => {
+  let dir: string;
+  let demo: Demo;
+  let context: BrowserContext;
+  let a: Page;
+  let b: Page;
+
+  const text = (page: Page, id: string) =>
+    page
+      .locator(`#${id}`)
+      .textContent()
+      .then((t) => t ?? '');
+  /** Waits until an element's text equals `expected` (a string) or matches it (a pattern). */
+  const waitText = (page: Page, id: string, expected: string | RegExp) => {
+    const poll = expect.poll(() => text(page, id), { timeout: 20_000 });
+    return typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected);
+  };
+  const samples = async (page: Page) =>
+    Number(await page.locator('#chart').getAttribute('data-samples'));
+  /** The chat lines of a page as "room user text #seq", in display order. */
+  const lines = (page: Page) =>
+    page
+      .locator('#messages li')
+      .evaluateAll((items) =>
+        items.map((li) =>
+          [...li.querySelectorAll('span')].map((span) => span.textContent ?? '').join(' '),
+        ),
+      );
+  const open = async (page: Page) => {
+    await page.goto(demo.url);
+    await page.waitForFunction(
+      () => document.getElementById('state')?.textContent === 'OPEN',
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+  };
+
+  beforeAll(async () => {
+    mkdirSync(dirname(screenshot), { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'sse-demo-'));
+    await buildPublic(join(dir, 'public'));
+    demo = await startDemo({
+      port: 0,
+      publicDir: join(dir, 'public'),
+      historyMaxEvents: HISTORY,
+      retryMs: 500,
+      metricsIntervalMs: 500,
+    });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1280, height: 860 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    a = context.pages()[0] ?? (await context.newPage());
+    b = await context.newPage();
+    await Promise.all([open(a), open(b)]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await demo?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads the page and streams the dashboard', async () => {
+    await waitText(a, 'served-by', HONO_ROUTE);
+    await waitText(a, 'm-connections', '2');
+    await waitText(a, 'm-connections-by', 'hono 2 · node 0');
+    const first = await text(a, 'm-uptime');
+    await expect.poll(() => text(a, 'm-uptime'), { timeout: 15_000 }).not.toBe(first);
+    const drawn = await samples(a);
+    await expect.poll(() => samples(a), { timeout: 15_000 }).toBeGreaterThan(drawn);
+    expect(await text(a, 'last-id')).not.toBe('–');
+    // The chart drew something: some canvas pixels are not transparent.
+    const inked = await a.locator('#chart').evaluate((canvas: HTMLCanvasElement) => {
+      const ctx = canvas.getContext('2d')!;
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(0);
+  });
+
+  it('delivers a message posted in one page to the other', async () => {
+    await a.locator('#post-user').fill('alice');
+    await a.locator('#post-text').fill('hello from page A');
+    await a.locator('#post button').click();
+    await expect
+      .poll(() => lines(b), { timeout: 15_000 })
+      .toContainEqual(expect.stringContaining('alice hello from page A'));
+    await b.locator('#post-user').fill('bob');
+    await b.locator('#post-room').selectOption('dev');
+    await b.locator('#post-text').fill('hi alice, this is page B');
+    await b.locator('#post button').click();
+    await expect
+      .poll(() => lines(a), { timeout: 15_000 })
+      .toContainEqual(expect.stringContaining('#dev bob hi alice, this is page B'));
+  });
+
+  /** Drops page A with `away` messages published while it is away; checks they all arrive once, in order. */
+  const dropAndResume = async (label: string) => {
+    const reconnects = Number(await text(a, 'p-reconnects'));
+    const before = (await lines(a)).length;
+    await a.locator('#drop-away').click();
+    await waitText(a, 'p-reconnects', String(reconnects + 1));
+    await waitText(a, 'state', 'OPEN');
+    await waitText(a, 'p-caught-up', '5');
+    const away = (await lines(a)).slice(before).filter((l) => l.includes('published while away'));
+    expect(
+      away.map((l) => l.replace(/ #\d+$/, '')),
+      label,
+    ).toEqual([1, 2, 3, 4, 5].map((i) => `#lobby server published while away ${i}/5`));
+    expect(await text(a, 'p-gaps')).toBe('0');
+    expect(await text(a, 'p-dups')).toBe('0');
+    expect(await text(a, 'p-resumed')).not.toBe('(none)');
+  };
+
+  it('drops the connection and resumes with Last-Event-ID, losing nothing (@sse/client)', async () => {
+    await dropAndResume('@sse/client over /events');
+    // Let the chart fill up a little before the picture for the README.
+    await expect.poll(() => samples(a), { timeout: 30_000 }).toBeGreaterThanOrEqual(30);
+    await a.screenshot({ path: screenshot });
+  }, 60_000);
+
+  it('switches to the native EventSource and to the @sse/node route, still losing nothing', async () => {
+    await a.locator('input[name=impl][value=native]').check();
+    await waitText(a, 'state', 'OPEN');
+    await dropAndResume('native EventSource over /events');
+    await a.locator('input[name=route][value="/node/events"]').check();
+    await waitText(a, 'served-by', '@sse/node');
+    await waitText(a, 'state', 'OPEN');
+    await dropAndResume('native EventSource over /node/events');
+    await a.locator('input[name=impl][value=client]').check();
+    await waitText(a, 'state', 'OPEN');
+    await dropAndResume('@sse/client over /node/events');
+    await waitText(b, 'm-connections-by', 'hono 1 · node 1');
+  }, 120_000);
+
+  it('the server endpoint drops every connection and all pages come back', async () => {
+    const before = await Promise.all([text(a, 'p-reconnects'), text(b, 'p-reconnects')]);
+    await b.locator('#drop-all').click();
+    await waitText(a, 'p-reconnects', String(Number(before[0]) + 1));
+    await waitText(b, 'p-reconnects', String(Number(before[1]) + 1));
+    await Promise.all([waitText(a, 'state', 'OPEN'), waitText(b, 'state', 'OPEN')]);
+  });
+
+  it('shows the reset notice when the cursor is older than the history', async () => {
+    expect(await a.locator('#reset-notice').isHidden()).toBe(true);
+    await a.locator('#outage').click();
+    await expect.poll(() => a.locator('#reset-notice').isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await text(a, 'reset-notice')).toMatch(/older than the hub's history/);
+    // The reload brought the room's recent messages back, marked as a snapshot.
+    await expect.poll(() => a.locator('#messages li.snapshot').count()).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,131 @@
+// REDIS_URL mode: two demo processes' hubs share one real redis-server started here;
+// a message posted to one demo reaches a page on the other, and resume still loses nothing.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs build script without types
+import { buildPublic } from '../build.mjs';
+import { type Demo, startDemo } from '../src/server';
+
+const chromiumPath = process.env.SSE_CHROMIUM ?? '/usr/bin/chromium';
+const redisPath = process.env.SSE_REDIS_SERVER ?? '/usr/bin/redis-server';
+const missing = [chromiumPath, redisPath].filter((path) => !existsSync(path));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts redis-server on a free loopback port, without persistence. */
+async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(redisPath, ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+  });
+  return { url: `redis://127.0.0.1:${port}`, child };
+}
+
+describe.skipIf(missing.length > 0)(
+  `demo with REDIS_URL${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
+  () => {
+    let dir: string;
+    let redis: { url: string; child: ChildProcess };
+    let one: Demo;
+    let two: Demo;
+    let context: BrowserContext;
+    let page: Page;
+    const text = (id: string) =>
+      page
+        .locator(`#${id}`)
+        .textContent()
+        .then((t) => t ?? '');
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'sse-demo-redis-'));
+      await buildPublic(join(dir, 'public'));
+      redis = await startRedis();
+      const options = { port: 0, publicDir: join(dir, 'public'), redisUrl: redis.url };
+      one = await startDemo(options);
+      two = await startDemo(options);
+      context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+        executablePath: chromiumPath,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(two.url);
+      await page.waitForFunction(
+        () => document.getElementById('state')?.textContent === 'OPEN',
+        null,
+        { timeout: 30_000 },
+      );
+    }, 120_000);
+
+    afterAll(async () => {
+      await context?.close();
+      await one?.close();
+      await two?.close();
+      if (redis?.child.exitCode === null) {
+        const exited = new Promise((resolve) => redis.child.once('exit', resolve));
+        redis.child.kill('SIGKILL');
+        await exited;
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('says it runs on Redis and delivers a message posted to the other process', async () => {
+      expect(one.backend).toBe('redis');
+      expect(await text('info')).toContain('hub backend: redis');
+      const response = await fetch(new URL('/api/rooms/dev/messages', one.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'carol', text: 'posted to process one' }),
+      });
+      expect(response.status).toBe(201);
+      await expect
+        .poll(() => page.locator('#messages').textContent(), { timeout: 20_000 })
+        .toContain('carol');
+      expect(await page.locator('#messages').textContent()).toContain('posted to process one');
+    });
+
+    it('resumes from the Redis stream after a drop, losing nothing', async () => {
+      await page.locator('#drop-away').click();
+      await expect.poll(() => text('p-reconnects'), { timeout: 20_000 }).toBe('1');
+      await expect.poll(() => text('p-caught-up'), { timeout: 20_000 }).toBe('5');
+      const away = await page
+        .locator('#messages li')
+        .evaluateAll((items) =>
+          items.map((li) => li.textContent ?? '').filter((t) => t.includes('while away')),
+        );
+      expect(away.map((t) => t.match(/away (\d)\/5/)?.[1])).toEqual(['1', '2', '3', '4', '5']);
+      expect(await text('p-gaps')).toBe('0');
+      expect(await text('p-dups')).toBe('0');
+    }, 60_000);
+  },
+);
