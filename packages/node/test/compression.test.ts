@@ -63,19 +63,12 @@ describe('opt-in streaming compression', () => {
     },
   );
 
-  it('is off unless asked for', async () => {
+  it.each([
+    ['is off unless asked for', '/plain', 'gzip, br'],
+    ['sends identity when the client accepts no offered coding', '/events', 'identity'],
+  ])('%s', async (_, path, acceptEncoding) => {
     const count = sessions.length;
-    const res = await request('/plain', 'gzip, br');
-    expect(res.headers['content-encoding']).toBeUndefined();
-    await until(() => sessions.length === count + 1);
-    sessions[count]!.close();
-    res.resume();
-    await once(res, 'end');
-  });
-
-  it('sends identity when the client accepts no offered coding', async () => {
-    const count = sessions.length;
-    const res = await request('/events', 'identity');
+    const res = await request(path, acceptEncoding);
     expect(res.headers['content-encoding']).toBeUndefined();
     await until(() => sessions.length === count + 1);
     sessions[count]!.close();

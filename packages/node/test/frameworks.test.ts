@@ -10,6 +10,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
+/** The URL of a node:http server once it listens, and how to stop it. */
+async function listening(server: Server) {
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
 /** Each framework, wired the way its README shows, handing its session to the test. */
 const frameworks: Record<
   string,
@@ -22,15 +34,7 @@ const frameworks: Record<
       const session = sse(req, res);
       if (session) onSession(session);
     });
-    const server = app.listen(0, '127.0.0.1') as Server;
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
-      close: async () => {
-        server.closeAllConnections();
-        server.close();
-      },
-    };
+    return listening(app.listen(0, '127.0.0.1') as Server);
   },
   async fastify(onSession) {
     const sse = createNodeSSE({ heartbeat: false });
@@ -58,15 +62,7 @@ const frameworks: Record<
       const session = sse(ctx.req, ctx.res);
       if (session) onSession(session);
     });
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
-      close: async () => {
-        server.closeAllConnections();
-        server.close();
-      },
-    };
+    return listening(app.listen(0, '127.0.0.1'));
   },
 };
 

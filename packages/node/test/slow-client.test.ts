@@ -51,23 +51,30 @@ async function setup(slowClient: SlowClientPolicy) {
   return { slow, slowSocket, fast, fastSession, held, bound, close };
 }
 
-/** Sends numbered events to both sessions, yielding to I/O between bursts. */
-async function pump(
-  slow: ServerSession,
-  fast: ServerSession,
-  from: number,
-  until: (i: number, result: unknown) => boolean,
-  check: () => void,
-): Promise<number> {
-  let i = from;
-  for (; i < from + 100_000; i++) {
-    fast.send({ id: String(i), data: payload });
-    const result = slow.send({ id: String(i), data: payload });
-    check();
-    if (until(i, result)) return i;
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/**
+ * Sends numbered events to both sessions, yielding to I/O between bursts, until
+ * `stop` says so; tracks the most the server held for the slow client.
+ */
+async function pump(t: Setup, stop: (i: number, result: unknown) => boolean) {
+  let maxHeld = 0;
+  for (let i = 0; i < 100_000; i++) {
+    t.fastSession.send({ id: String(i), data: payload });
+    const result = t.slow.session.send({ id: String(i), data: payload });
+    maxHeld = Math.max(maxHeld, t.held());
+    if (stop(i, result)) return { last: i, maxHeld };
     if (i % 32 === 0) await turn();
   }
   throw new Error('the policy never acted');
+}
+
+/** Ends both sessions and the server. */
+async function teardown(t: Setup) {
+  t.slow.session.close();
+  t.fastSession.close();
+  await t.fast.ended;
+  t.close();
 }
 
 afterEach(async () => {
@@ -77,37 +84,20 @@ afterEach(async () => {
 describe('a client that stops reading', () => {
   it('disconnect: the session ends once the queue is full; memory stays bounded; others keep up', async () => {
     const t = await setup('disconnect');
-    let maxHeld = 0;
-    const last = await pump(
-      t.slow.session,
-      t.fastSession,
-      0,
-      () => !t.slow.session.isOpen,
-      () => {
-        maxHeld = Math.max(maxHeld, t.held());
-      },
-    );
+    const { last, maxHeld } = await pump(t, () => !t.slow.session.isOpen);
     expect((t.slow.session as ServerSession).endReason).toBe('slow');
     expect(maxHeld).toBeLessThanOrEqual(t.bound);
     // The reading client got every event, including those sent while the other stalled.
     await until(() => t.fast.events().length === last + 1, 30_000);
     expect(t.fast.events().at(-1)!.id).toBe(String(last));
-    t.fastSession.close();
-    await t.fast.ended;
-    t.close();
+    await teardown(t);
   });
 
   it('drop-oldest: old frames are dropped and counted; the latest arrives when it reads again', async () => {
     const t = await setup('drop-oldest');
-    let maxHeld = 0;
-    const last = await pump(
-      t.slow.session,
-      t.fastSession,
-      0,
+    const { last, maxHeld } = await pump(
+      t,
       (i) => t.slow.session.droppedCount > 0 && i % 100 === 99,
-      () => {
-        maxHeld = Math.max(maxHeld, t.held());
-      },
     );
     expect(t.slow.session.isOpen).toBe(true);
     expect(t.slow.session.queuedBytes).toBeLessThanOrEqual(MAX_QUEUE);
@@ -121,28 +111,16 @@ describe('a client that stops reading', () => {
     t.slowSocket.resume();
     await until(() => text.includes(`id: ${last}\n`), 30_000);
     await until(() => t.fast.events().length === last + 1, 30_000);
-    t.slow.session.close();
-    t.fastSession.close();
-    await t.fast.ended;
-    t.close();
+    await teardown(t);
   });
 
   it('wait: send returns a promise while full, resolved once the client reads again', async () => {
     const t = await setup('wait');
-    let maxHeld = 0;
     let pending: Promise<boolean> | undefined;
-    await pump(
-      t.slow.session,
-      t.fastSession,
-      0,
-      (_, result) => {
-        if (result instanceof Promise) pending = result;
-        return pending !== undefined;
-      },
-      () => {
-        maxHeld = Math.max(maxHeld, t.held());
-      },
-    );
+    const { maxHeld } = await pump(t, (_, result) => {
+      if (result instanceof Promise) pending = result;
+      return pending !== undefined;
+    });
     expect(t.slow.session.isOpen).toBe(true);
     // Beyond maxQueueBytes only by the frames a producer sent despite the promise.
     expect(maxHeld).toBeLessThanOrEqual(
@@ -150,9 +128,6 @@ describe('a client that stops reading', () => {
     );
     t.slowSocket.resume();
     await expect(pending).resolves.toBe(true);
-    t.slow.session.close();
-    t.fastSession.close();
-    await t.fast.ended;
-    t.close();
+    await teardown(t);
   });
 });
