@@ -223,22 +223,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
 
   /** One complete, non-empty line `text[start, end)`: a comment or a field. */
   function line(text: string, start: number, end: number): void {
-    const c0 = text.charCodeAt(start);
-    // `data:` — by far the most common line. The char after `end` is a terminator or
-    // nothing, never a space, so peeking one past the colon needs no bounds check.
-    if (
-      c0 === 100 &&
-      text.charCodeAt(start + 4) === COLON &&
-      text.charCodeAt(start + 1) === 97 &&
-      text.charCodeAt(start + 2) === 116 &&
-      text.charCodeAt(start + 3) === 97 &&
-      start + 4 < end
-    ) {
-      const from = text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
-      appendData(from < end ? text.slice(from, end) : '');
-      return;
-    }
-    if (c0 === COLON) {
+    if (text.charCodeAt(start) === COLON) {
       // A comment. Sliced only when someone listens.
       if (onComment) {
         const from = text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1;
@@ -246,35 +231,36 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       }
       return;
     }
-    // Any other line: find the colon within this line only (an unbounded indexOf could
-    // scan far past it, quadratic over many colon-less lines).
+    // Find the colon within this line only (an unbounded indexOf could scan far past it,
+    // quadratic over many colon-less lines). No colon: the whole line is the name and the
+    // value is empty.
     let colon = start + 1;
     while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
-    let value = '';
-    if (colon < end) {
-      const from = text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
-      if (from < end) value = text.slice(from, end);
-    }
-    // Field names are case-sensitive and compared literally; a line without a colon is a
-    // field whose value is empty.
-    switch (text.slice(start, colon)) {
-      case 'data':
-        appendData(value);
+    // One space after the colon is dropped. The char at `end` is a terminator or nothing,
+    // never a space, so peeking there is safe.
+    const from = text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+    const value = from < end ? text.slice(from, end) : '';
+    // Field names are case-sensitive and compared literally: by length, then in place
+    // (no slice of the name).
+    switch (colon - start) {
+      case 4:
+        if (text.startsWith('data', start)) appendData(value);
         return;
-      case 'event':
-        type = value;
-        return;
-      case 'id':
-        // An id containing NULL is ignored: the buffer keeps its old value.
-        if (value.indexOf('\0') === -1) idBuffer = blockId = value;
-        return;
-      case 'retry':
-        // ASCII digits only; values that a double cannot hold exactly are ignored
-        // rather than rounded (the spec defines no maximum).
-        if (onRetry && isDigits(value, 0, value.length)) {
-          const ms = Number(value);
-          if (Number.isSafeInteger(ms)) onRetry(ms);
+      case 5:
+        if (text.startsWith('event', start)) {
+          type = value;
+        } else if (text.startsWith('retry', start)) {
+          // ASCII digits only; values a double cannot hold exactly are ignored rather
+          // than rounded (the spec sets no maximum).
+          if (onRetry && isDigits(value, 0, value.length)) {
+            const ms = Number(value);
+            if (Number.isSafeInteger(ms)) onRetry(ms);
+          }
         }
+        return;
+      case 2:
+        // An id containing NULL is ignored: the buffer keeps its old value.
+        if (text.startsWith('id', start) && value.indexOf('\0') === -1) idBuffer = blockId = value;
         return;
       default:
       // Unknown fields are ignored, as the spec says.
