@@ -1,20 +1,20 @@
 import { SSEError } from './errors';
 import type { Message } from './types';
 
-/** Splits text on every line ending the spec knows: CRLF, CR and LF. */
-const LINE_BREAK = /\r\n|\r|\n/;
+/** CR and CRLF, to be turned into LF before a multi-line value is split into lines. */
+const CR_LINE_BREAK = /\r\n?/g;
 
-/** True when `text` has no CR or LF: two native scans, cheaper than any regular expression. */
-function isSingleLine(text: string): boolean {
-  return text.indexOf('\n') === -1 && text.indexOf('\r') === -1;
-}
-
-/** Writes one `name: value` line per line of `text`, so no line break can escape the field. */
-function multiLine(prefix: string, text: string): string {
-  if (isSingleLine(text)) return prefix + text + '\n';
-  let out = '';
-  for (const line of text.split(LINE_BREAK)) out += prefix + line + '\n';
-  return out;
+/**
+ * Writes one `prefix + line` per line of `text` (CRLF, CR and LF all end a line), so no
+ * line break can escape the field. Single-line text, the usual case, costs two native
+ * scans and one concatenation; multi-line text one native replace, no per-line array.
+ */
+function lines(prefix: string, text: string): string {
+  const hasLF = text.indexOf('\n') !== -1;
+  const hasCR = text.indexOf('\r') !== -1;
+  if (!hasLF && !hasCR) return prefix + text + '\n';
+  const normalised = hasCR ? text.replace(CR_LINE_BREAK, '\n') : text;
+  return prefix + normalised.replaceAll('\n', '\n' + prefix) + '\n';
 }
 
 /**
@@ -22,19 +22,13 @@ function multiLine(prefix: string, text: string): string {
  * or `id` would let the caller (or an attacker feeding it) start a new field.
  */
 function singleLine(field: 'event' | 'id', value: string): string {
-  if (!isSingleLine(value)) {
+  if (value.indexOf('\n') !== -1 || value.indexOf('\r') !== -1) {
     throw new SSEError(
       field === 'event' ? 'INVALID_EVENT' : 'INVALID_ID',
       `The ${field} field cannot contain a line break (CR or LF): it would end the field early. Remove line breaks from the ${field}.`,
     );
   }
-  if (field === 'id' && value.indexOf('\0') !== -1) {
-    throw new SSEError(
-      'INVALID_ID',
-      'The id field cannot contain NULL (U+0000): clients ignore such an id. Remove the NULL character.',
-    );
-  }
-  return field + ': ' + value + '\n';
+  return value;
 }
 
 /**
@@ -45,9 +39,18 @@ function singleLine(field: 'event' | 'id', value: string): string {
 export function encode(message: Message): string {
   const { data, event, id, retry, comment } = message;
   let out = '';
-  if (comment !== undefined) out += multiLine(': ', String(comment));
-  if (event !== undefined) out += singleLine('event', String(event));
-  if (id !== undefined) out += singleLine('id', String(id));
+  if (comment !== undefined) out = lines(': ', String(comment));
+  if (event !== undefined) out += 'event: ' + singleLine('event', String(event)) + '\n';
+  if (id !== undefined) {
+    const value = singleLine('id', String(id));
+    if (value.indexOf('\0') !== -1) {
+      throw new SSEError(
+        'INVALID_ID',
+        'The id field cannot contain NULL (U+0000): clients ignore such an id. Remove the NULL character.',
+      );
+    }
+    out += 'id: ' + value + '\n';
+  }
   if (retry !== undefined) {
     if (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0) {
       throw new SSEError(
@@ -64,13 +67,13 @@ export function encode(message: Message): string {
         `The data field must be a string, got ${typeof data}. Serialise objects first, for example with JSON.stringify.`,
       );
     }
-    // Fast path: most payloads (tokens, JSON) have no line break at all.
-    out += isSingleLine(data) ? 'data: ' + data + '\n' : multiLine('data: ', data);
+    // Always `data: ` with the space, so a leading space in the payload survives.
+    out += lines('data: ', data);
   }
   return out + '\n';
 }
 
 /** Serialises a comment-only frame, the usual heartbeat: ignored by every client. */
 export function encodeComment(text = ''): string {
-  return text === '' ? ':\n\n' : multiLine(': ', text) + '\n';
+  return text === '' ? ':\n\n' : lines(': ', text) + '\n';
 }
