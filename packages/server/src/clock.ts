@@ -45,7 +45,7 @@ export class HeartbeatClock {
       clearInterval(this.timer);
       this.timer = undefined;
       counters.heartbeatTimers--;
-      clocks.delete(this.intervalMs);
+      if (clocks.get(this.intervalMs) === this) clocks.delete(this.intervalMs);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { encode, encodeComment } from '@sse/core';
-import { clockFor } from './clock';
+import { clockFor, HeartbeatClock } from './clock';
 import { negotiateEncoding } from './encoding';
 import { addCors, baseHeaders, type HeaderRecord } from './headers';
 import { type ContentEncoding, DEFAULTS, positive, type SessionOptions } from './options';
@@ -150,7 +150,12 @@ export class SessionFactory<State = Record<string, unknown>> {
     negotiation: { lastEventId: string },
     writable = true,
   ): ServerSession<State> {
-    const clock = this.heartbeat === false ? undefined : clockFor(this.heartbeat);
+    const clock =
+      this.heartbeat === false
+        ? undefined
+        : this.options.timerScope === 'session'
+          ? new HeartbeatClock(this.heartbeat)
+          : clockFor(this.heartbeat);
     const session = new ServerSession<State>(
       sink,
       this.limits,

@@ -64,6 +64,13 @@ export interface SessionOptions<State = Record<string, unknown>> {
    * deflate. Default false.
    */
   compression?: boolean | readonly ContentEncoding[];
+  /**
+   * `'process'`: one heartbeat interval per period shared by every session (the
+   * default: cheap with many connections). `'session'`: each session gets its own,
+   * for runtimes that tie timers to the request that made them (Cloudflare
+   * Workers; `@sse/web` picks this there by itself).
+   */
+  timerScope?: 'process' | 'session';
   /** Builds each session's initial `state`. Default: an empty object on first use. */
   state?: () => State;
 }

@@ -211,6 +211,16 @@ describe('timers', () => {
     b.close();
   });
 
+  it("timerScope 'session' gives each session its own interval (for Workers)", async () => {
+    const factory = createSessionFactory({ heartbeat: 20, timerScope: 'session' });
+    const sinks = [new MemorySink(), new MemorySink()];
+    const sessions = sinks.map((sink) => factory.open(sink, { lastEventId: '' }));
+    expect(serverCounters()).toMatchObject({ heartbeatRegistrations: 2, heartbeatTimers: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    for (const sink of sinks) expect(sink.text.startsWith(':\n\n:\n\n')).toBe(true);
+    for (const session of sessions) session.close();
+  });
+
   it('closes gracefully at maxAge, with jitter, and releases the timer', async () => {
     const { session, sink } = open({ maxAge: 30, maxAgeJitter: 0.5 });
     expect(serverCounters().ageTimers).toBe(1);

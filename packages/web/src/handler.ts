@@ -52,6 +52,14 @@ export interface WebSSE<State> {
   readonly factory: SessionFactory<State>;
 }
 
+/**
+ * Cloudflare Workers tie timers and streams to the request that created them, so a
+ * heartbeat interval shared across requests would write into other requests' streams.
+ */
+const onWorkers =
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+  'Cloudflare-Workers';
+
 function hasTimeout(server: unknown): server is IdleTimeoutControl {
   return (
     typeof server === 'object' &&
@@ -72,11 +80,15 @@ function watch(session: ServerSession<unknown>, result: unknown): void {
  * Workers, Next.js route handlers, Node fetch servers. Options are resolved once
  * here. The stream ends on `request.signal` and when the body is cancelled.
  * Compression is not offered here: `CompressionStream` cannot flush per event.
+ * On Cloudflare Workers, heartbeats default to one timer per session (`timerScope`).
  */
 export function createWebSSE<State = Record<string, unknown>>(
   options?: SessionOptions<State>,
 ): WebSSE<State> {
-  const factory = createSessionFactory<State>(options);
+  const factory = createSessionFactory<State>({
+    ...options,
+    timerScope: options?.timerScope ?? (onWorkers ? 'session' : 'process'),
+  });
 
   const open = (request: Request, init?: WebOpenInit): WebOpened<State> => {
     const h = request.headers;
