@@ -358,6 +358,14 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
         appendData(from < end ? text.slice(from, end) : '');
         if (gen !== generation) return;
+        if (end === lf && text.charCodeAt(end + 1) === LF) {
+          // `data: x` then a blank line, the shape of most events: dispatch right away
+          // instead of going round the loop for the empty line.
+          pos = end + 2;
+          dispatch();
+          if (gen !== generation) return;
+          continue;
+        }
       } else {
         line(text, pos, end);
         if (gen !== generation) return;
