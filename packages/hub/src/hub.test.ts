@@ -112,6 +112,23 @@ describe('createHub: publish and live delivery', () => {
   });
 });
 
+describe('createHub: isolation', () => {
+  it('a session that throws does not stop the fan-out to the others', async () => {
+    const hub = createHub();
+    const broken = new RecordingSession();
+    const fine = new RecordingSession();
+    await hub.subscribe(broken, 't');
+    await hub.subscribe(fine, 't');
+    broken.sendEncoded = () => {
+      throw new Error('adapter bug');
+    };
+    await hub.publish('t', { data: 'x' });
+    expect(fine.seen.map((e) => e.data)).toEqual(['x']);
+    expect(hub.stats()).toMatchObject({ delivered: 1, dropped: 1 });
+    await hub.close();
+  });
+});
+
 describe('createHub: authorisation', () => {
   it('asks once per topic and refuses with UNAUTHORIZED', async () => {
     const asked: string[] = [];
@@ -134,6 +151,28 @@ describe('createHub: authorisation', () => {
     await hub.close();
   });
 });
+
+/**
+ * A memory backend whose history query waits for `release()`, as a network backend
+ * can: `queryFirst` reads history before waiting, otherwise after (so it also sees
+ * the live events published meanwhile).
+ */
+function gated(queryFirst: boolean) {
+  const memory = createMemoryBackend();
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const backend: Backend = {
+    ...memory,
+    range: async (cursor, topics) => {
+      const early = queryFirst ? await memory.range(cursor, topics) : undefined;
+      await gate;
+      return early ?? memory.range(cursor, topics);
+    },
+  };
+  return { backend, release: () => release() };
+}
 
 describe('createHub: replay', () => {
   it('replays exactly what followed the cursor, for the subscribed topics only', async () => {
@@ -160,28 +199,15 @@ describe('createHub: replay', () => {
   });
 
   it('holds live events during a slow replay and releases them without gap or duplicate', async () => {
-    const memory = createMemoryBackend();
-    let releaseRange: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      releaseRange = resolve;
-    });
-    // A backend whose history query is slow, as a network backend can be.
-    const slow: Backend = {
-      ...memory,
-      range: async (cursor, topics) => {
-        const result = await memory.range(cursor, topics);
-        await gate;
-        return result;
-      },
-    };
-    const hub = createHub({ backend: slow });
+    const { backend, release } = gated(true);
+    const hub = createHub({ backend });
     const cursor = await hub.publish('t', { data: '0' });
     await hub.publish('t', { data: '1' });
     const s = new RecordingSession(cursor);
     const subscribed = hub.subscribe(s, 't');
     await hub.publish('t', { data: '2' }); // live while the replay is pending
     expect(s.frames).toHaveLength(0);
-    releaseRange();
+    release();
     await subscribed;
     await hub.publish('t', { data: '3' });
     expect(s.seen.map((e) => e.data)).toEqual(['1', '2', '3']);
@@ -189,22 +215,13 @@ describe('createHub: replay', () => {
   });
 
   it('skips held events that the replay already returned', async () => {
-    const memory = createMemoryBackend();
-    let pending: (() => void) | undefined;
-    // The query runs after the live event arrived, so both include it.
-    const late: Backend = {
-      ...memory,
-      range: (cursor, topics) =>
-        new Promise((resolve) => {
-          pending = () => resolve(memory.range(cursor, topics));
-        }),
-    };
-    const hub = createHub({ backend: late });
+    const { backend, release } = gated(false);
+    const hub = createHub({ backend });
     const cursor = await hub.publish('t', { data: '0' });
     const s = new RecordingSession(cursor);
     const subscribed = hub.subscribe(s, 't');
     await hub.publish('t', { data: '1' });
-    pending?.();
+    release();
     await subscribed;
     expect(s.seen.map((e) => e.data)).toEqual(['1']);
     await hub.close();
@@ -269,21 +286,8 @@ describe('createHub: replay', () => {
   });
 
   it('turns an overflowing hold into a reset', async () => {
-    const memory = createMemoryBackend();
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const hub = createHub({
-      maxHeldEvents: 2,
-      backend: {
-        ...memory,
-        range: async (c, t) => {
-          await gate;
-          return memory.range(c, t);
-        },
-      },
-    });
+    const { backend, release } = gated(false);
+    const hub = createHub({ maxHeldEvents: 2, backend });
     const cursor = await hub.publish('t', {});
     const s = new RecordingSession(cursor);
     const subscribed = hub.subscribe(s, 't');

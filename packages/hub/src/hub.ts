@@ -169,7 +169,14 @@ export function createHub(options: HubOptions = {}): Hub {
 
   /** Hands a frame to one session without waiting, and counts the outcome. */
   function write(sub: Sub, frame: Uint8Array, kind: 'delivered' | 'replayed' | 'resets'): void {
-    const result = sub.subscriber.sendEncoded(frame);
+    let result: ReturnType<Subscriber['sendEncoded']>;
+    try {
+      result = sub.subscriber.sendEncoded(frame);
+    } catch {
+      // A broken session must not stop the fan-out to the others; it is counted.
+      counters.dropped++;
+      return;
+    }
     if (result === true) counters[kind]++;
     else if (result === false) counters.dropped++;
     else

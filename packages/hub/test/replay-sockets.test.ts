@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import { createNodeSSE } from '@sse/node';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHub, type Hub } from '../src/index';
+import { SSEClient } from './sse-client';
+
+const TOPICS = ['a', 'b', 'c'];
+
+type Command =
+  | { kind: 'publish'; topic: number }
+  | { kind: 'disconnect'; client: number }
+  | { kind: 'reconnect'; client: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('publish' as const), topic: fc.nat(2) }), weight: 6 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('disconnect' as const), client: fc.nat(2) }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant('reconnect' as const), client: fc.nat(2) }),
+    weight: 2,
+  },
+);
+
+describe('replay property over real sockets (@sse/node)', () => {
+  let hub: Hub;
+  let server: Server;
+  let port = 0;
+  const sse = createNodeSSE({ heartbeat: false });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const topics = new URL(req.url ?? '/', 'http://localhost').searchParams.get('topics') ?? '';
+      const session = sse(req, res);
+      // Subscribed in the same tick as the response head: live before the client sees it.
+      if (session !== undefined) void hub.subscribe(session, topics.split(','));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+  afterAll(async () => {
+    sse.factory.closeAll();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('random publishes, disconnects and Last-Event-ID reconnects: each client gets exactly its topics', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.subarray(TOPICS, { minLength: 1 }), { minLength: 3, maxLength: 3 }),
+        fc.array(command, { minLength: 10, maxLength: 80 }),
+        fc.constantFrom(3, 1_000),
+        async (interests, commands, maxEvents) => {
+          hub = createHub({ history: { maxEvents } });
+          const clients = interests.map((topics) => ({
+            topics,
+            client: new SSEClient(`/events?topics=${topics.join(',')}`),
+            open: true,
+          }));
+          // A client's history starts at its first cursor (the head id frame).
+          for (const c of clients) {
+            await c.client.connect(port);
+            await c.client.until(() => c.client.lastEventId !== '');
+          }
+          const published: { topic: string; data: string; id: string }[] = [];
+          for (const cmd of commands) {
+            if (cmd.kind === 'publish') {
+              const topic = TOPICS[cmd.topic] as string;
+              const data = `${published.length}`;
+              published.push({ topic, data, id: await hub.publish(topic, { data }) });
+              continue;
+            }
+            const c = clients[cmd.client] as (typeof clients)[number];
+            if (cmd.kind === 'disconnect' && c.open) {
+              await c.client.disconnect();
+              c.open = false;
+            } else if (cmd.kind === 'reconnect' && !c.open) {
+              await c.client.connect(port);
+              c.open = true;
+            }
+          }
+          for (const c of clients) {
+            if (!c.open) await c.client.connect(port);
+            const wanted = published.filter((p) => c.topics.includes(p.topic));
+            const last = wanted[wanted.length - 1];
+            // Wait until the client has caught up with the last event of its topics, or a reset.
+            await c.client.until(
+              (events) =>
+                last === undefined ||
+                events.some((e) => e.lastEventId === last.id || e.type === 'reset'),
+            );
+            const events = c.client.events;
+            const lastReset = events.map((e) => e.type).lastIndexOf('reset');
+            if (maxEvents === 1_000) expect(lastReset).toBe(-1);
+            const resetAt =
+              lastReset < 0 ? -1 : published.findIndex((p) => p.id === events[lastReset]?.id);
+            if (lastReset >= 0 && resetAt < published.length - 1) {
+              // After a reset the client is live from its id: wait for the rest too.
+              await c.client.until(
+                (es) => last === undefined || es.some((e) => e.lastEventId === last.id),
+              );
+            }
+            const after = c.client.events.slice(lastReset + 1);
+            const expected = wanted.filter((p) => published.indexOf(p) > resetAt);
+            expect(after.map((e) => [e.type, e.data, e.id])).toEqual(
+              expected.map((p) => [p.topic, p.data, p.id]),
+            );
+            await c.client.disconnect();
+          }
+          await hub.close();
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
