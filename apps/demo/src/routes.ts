@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sse } from '@sse/hono';
 import { createNodeSSE } from '@sse/node';
-import { createWebSSE } from '@sse/web';
 import type { Handler } from 'hono';
 import type { DemoContext } from './app';
 import { parseStreamRequest, runStream } from './stream';
@@ -19,16 +19,18 @@ export function nodeEvents(demo: DemoContext) {
 }
 
 /**
- * `/events`: the page's stream inside the Hono app, as a web `Response` from @sse/web
- * (what @sse/hono builds on). Query errors throw before the stream opens and reach
- * the app's error handler (400).
+ * `/events`: the page's stream inside the Hono app, through @sse/hono's `sse(c, ...)`.
+ * Query errors throw before the stream opens and reach the app's error handler (400).
  */
 export function honoEvents(demo: DemoContext): Handler {
-  const sse = createWebSSE({ retry: demo.retryMs });
+  // One options object for every call: @sse/hono keeps one session factory per object.
+  const options = { retry: demo.retryMs };
   return (c) => {
     const request = parseStreamRequest(new URL(c.req.url));
-    return sse(c.req.raw, (session) =>
-      runStream(demo.hub, demo.connections, session, request, 'hono', '@sse/web in Hono'),
+    return sse(
+      c,
+      (session) => runStream(demo.hub, demo.connections, session, request, 'hono', '@sse/hono'),
+      options,
     );
   };
 }
