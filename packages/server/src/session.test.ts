@@ -101,6 +101,20 @@ describe('ServerSession', () => {
     await session.closed;
   });
 
+  it('a failing write ends the session once with WRITE_FAILED and the cause', async () => {
+    const { sink, session } = open();
+    const broken = new Error('EPIPE');
+    sink.write = () => {
+      throw broken;
+    };
+    await session.closed;
+    expect(session.endReason).toBe('error');
+    expect(isSSEError(session.signal.reason, 'WRITE_FAILED')).toBe(true);
+    expect((session.signal.reason as Error).cause).toBe(broken);
+    expect(sink.aborted).toBe(1);
+    expect(session.send({ data: 'x' })).toBe(false);
+  });
+
   it('close() hands queued bytes over and ends gracefully', () => {
     const { sink, session } = open();
     session.send({ data: 'last' });
