@@ -15,12 +15,12 @@ export function backoffDelay(
 }
 
 /**
- * A `Retry-After` header in ms: delta-seconds or an HTTP date; 0 when absent or
+ * A `Retry-After` header in ms: delta-seconds or an HTTP date; 0 when absent, past or
  * unreadable, so a bad header never blocks the normal backoff.
  */
 export function parseRetryAfter(value: string | null, now = Date.now()): number {
-  if (!value) return 0;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 0 : Math.max(0, date - now);
+  const seconds = Number(value || 'x');
+  const ms = Number.isNaN(seconds) ? Date.parse(value as string) - now : seconds * 1000;
+  // biome-ignore lint/complexity/useMathMinMax: Math.max would keep NaN (an unreadable date); this gives 0.
+  return ms > 0 ? ms : 0;
 }

@@ -6,7 +6,7 @@ import {
 } from '@sse/core';
 import { backoffDelay, parseRetryAfter } from './backoff';
 import { EventSourceError } from './error';
-import { DEFAULTS, type EventSourceOptions } from './options';
+import type { EventSourceOptions } from './options';
 
 /** The spec's `readyState` values. */
 export type ReadyState = 0 | 1 | 2;
@@ -38,28 +38,30 @@ const CLOSED = 2;
 /** Workers reject `cache` (and in some versions `credentials`) in RequestInit: retry without. */
 const UNSUPPORTED_INIT = /'(cache|credentials)'/;
 
-/** Statuses worth retrying when `retryOnStatus: true`: the server's fault or rate limiting. */
-const transientStatus = (status: number) => status >= 500 || status === 429;
+const ignore = () => {};
 
 /**
  * Opens a stream and keeps it open as the WHATWG spec says (reconnect on network errors
  * and clean ends, fail for good on a bad status or type), with the retry policy, idle
  * timeout and limits of `options` on top. `close()` wins every race: after it, no hook
- * fires and no fetch starts.
+ * fires and no fetch starts. Defaults are documented in the README and `EventSourceOptions`.
  */
 export function connect(
   url: string,
   options: EventSourceOptions,
   hooks: ConnectionHooks,
 ): Connection {
-  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const cap = options.maxRetryDelay ?? DEFAULTS.maxRetryDelay;
-  const maxServerRetry = options.maxServerRetry ?? DEFAULTS.maxServerRetry;
-  const maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
-  const idleTimeout = options.idleTimeout ?? DEFAULTS.idleTimeout;
-  const retryOnStatus = options.retryOnStatus;
-  const random = options.random ?? Math.random;
-  const signal = options.signal;
+  const {
+    signal,
+    headers: headersOption,
+    retryOnStatus,
+    maxRetryDelay = 30_000,
+    maxServerRetry = 60_000,
+    maxAttempts = Number.POSITIVE_INFINITY,
+    idleTimeout = 0,
+    random = Math.random,
+  } = options;
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const base: RequestInit = {
     method: options.method ?? 'GET',
     body: options.body ?? null,
@@ -69,71 +71,59 @@ export function connect(
   };
   let state: ReadyState = CONNECTING;
   let lastEventId = options.lastEventId ?? '';
-  let reconnectionTime = options.retryDelay ?? DEFAULTS.retryDelay;
+  let reconnectionTime = options.retryDelay ?? 3000;
+  // Consecutive failed attempts since the last healthy connection (one that delivered an event).
   let failures = 0;
   let controller: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let idle: ReturnType<typeof setTimeout> | undefined;
-  let stopWaiting: (() => void) | undefined;
+  let stopWaiting = ignore;
 
   const close = () => {
-    if (state === CLOSED) return;
+    if (state === CLOSED) return false;
     state = CLOSED;
     clearTimeout(timer);
     clearTimeout(idle);
-    stopWaiting?.();
+    stopWaiting();
     controller?.abort();
     signal?.removeEventListener('abort', onAbort);
+    return true;
   };
-  const onAbort = () => {
-    if (state === CLOSED) return;
-    close();
-    hooks.end(true);
-  };
-
-  const fail = (error: EventSourceError) => {
-    if (state === CLOSED) return;
-    close();
-    hooks.error(error);
-  };
+  const onAbort = () => close() && hooks.end(true);
+  const fail = (reason: EventSourceError) => close() && hooks.error(reason);
 
   /** The spec's "reestablish the connection", with backoff, limits and the hook. */
-  const retry = (reason: EventSourceError, notBefore = 0) => {
+  const retry = (reason: EventSourceError, notBefore = 0): unknown => {
     if (state === CLOSED) return;
     if (options.oneShot) return fail(reason);
-    failures++;
-    if (failures >= maxAttempts) {
+    if (++failures >= maxAttempts) {
       return fail(
         new EventSourceError(
           'MAX_ATTEMPTS',
-          `Gave up after ${maxAttempts} failed attempts (maxAttempts); the last: ${reason.message}`,
-          { cause: reason, response: reason.response },
+          `${failures} attempts failed (maxAttempts); last: ${reason.message}`,
+          reason,
+          reason.response,
         ),
       );
     }
     state = CONNECTING;
     hooks.error(reason);
     if ((state as ReadyState) !== CONNECTING) return; // closed by an error listener
-    const delay = Math.max(notBefore, backoffDelay(failures, reconnectionTime, cap, random));
+    const delay = Math.max(
+      notBefore,
+      backoffDelay(failures, reconnectionTime, maxRetryDelay, random),
+    );
     options.onRetry?.({ attempt: failures, delay, reason });
     if ((state as ReadyState) === CONNECTING) timer = setTimeout(whenOnline, delay);
   };
 
   /** In a browser that knows it is offline, wait for `online` instead of burning an attempt. */
   const whenOnline = () => {
-    const g = globalThis as { navigator?: { onLine?: boolean } } & Partial<EventTarget>;
-    if (g.navigator?.onLine !== false || !g.addEventListener || !g.removeEventListener) {
-      return void attempt();
-    }
-    const online = () => {
-      stopWaiting?.();
-      void attempt();
-    };
-    g.addEventListener('online', online);
-    stopWaiting = () => {
-      stopWaiting = undefined;
-      g.removeEventListener?.('online', online);
-    };
+    const g = globalThis as Partial<EventTarget> & { navigator?: { onLine?: boolean } };
+    if (g.navigator?.onLine !== false || !g.addEventListener) return void attempt();
+    const online = () => void attempt();
+    g.addEventListener('online', online, { once: true });
+    stopWaiting = () => g.removeEventListener?.('online', online);
   };
 
   /** Restarts the idle timer; when it fires, the current request is aborted as dead. */
@@ -143,30 +133,30 @@ export function connect(
       idle = setTimeout(
         () =>
           current.abort(
-            new EventSourceError(
-              'IDLE_TIMEOUT',
-              `No bytes for ${idleTimeout} ms (idleTimeout): treating the connection as dead and reconnecting.`,
-            ),
+            new EventSourceError('IDLE_TIMEOUT', `No bytes for ${idleTimeout} ms (idleTimeout)`),
           ),
         idleTimeout,
       );
     }
   };
 
+  /** A failure while connecting or reading: our own abort reason (idle timeout) or a network error. */
   const asError = (current: AbortController, cause: unknown): EventSourceError => {
     const reason: unknown = current.signal.reason;
-    if (reason instanceof EventSourceError) return reason;
-    if (cause instanceof EventSourceError) return cause;
-    const what = cause instanceof Error ? cause.message : String(cause);
-    return new EventSourceError('NETWORK', `The connection failed (${what}); reconnecting.`, {
-      cause,
-    });
+    return reason instanceof EventSourceError
+      ? reason
+      : new EventSourceError(
+          'NETWORK',
+          `Connection failed: ${(cause as Error)?.message ?? cause}`,
+          cause,
+        );
   };
 
   const request = async (current: AbortController): Promise<Response> => {
-    const h = options.headers;
     const headers = new Headers(
-      typeof h === 'function' ? await h({ attempt: failures, lastEventId }) : h,
+      typeof headersOption === 'function'
+        ? await headersOption({ attempt: failures, lastEventId })
+        : headersOption,
     );
     if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
     if (lastEventId) headers.set('last-event-id', lastEventId);
@@ -174,8 +164,8 @@ export function connect(
     if (current.signal.aborted) throw current.signal.reason;
     try {
       return await doFetch(url, init);
-    } catch (error) {
-      if (!(error instanceof TypeError) || !UNSUPPORTED_INIT.test(error.message)) throw error;
+    } catch (e) {
+      if (!(e instanceof TypeError) || !UNSUPPORTED_INIT.test(e.message)) throw e;
       // What `cache: 'no-store'` would have sent, so intermediaries still do not cache.
       if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache');
       const { cache: _cache, credentials: _credentials, ...rest } = init;
@@ -183,7 +173,7 @@ export function connect(
     }
   };
 
-  const attempt = async () => {
+  const attempt = async (): Promise<unknown> => {
     if (state === CLOSED) return;
     const current = new AbortController();
     controller = current;
@@ -191,37 +181,35 @@ export function connect(
     let response: Response;
     try {
       response = await request(current);
-    } catch (error) {
-      return retry(asError(current, error));
+    } catch (e) {
+      return retry(asError(current, e));
     }
-    if ((state as ReadyState) === CLOSED) return void response.body?.cancel().catch(() => {});
-    const { status } = response;
+    const { status, body } = response;
     const type = response.headers.get('content-type');
-    if (status !== 200 || !isEventStreamContentType(type)) {
-      void response.body?.cancel().catch(() => {});
+    if ((state as ReadyState) === CLOSED || status !== 200 || !isEventStreamContentType(type)) {
+      body?.cancel().catch(ignore);
       clearTimeout(idle);
-      const error =
-        status !== 200
-          ? new EventSourceError('HTTP_STATUS', `The server answered ${status} instead of 200.`, {
-              response,
-            })
-          : new EventSourceError(
-              'CONTENT_TYPE',
-              `The server answered with content type ${type ?? '(none)'} instead of text/event-stream.`,
-              { response },
-            );
-      const transient =
-        status !== 200 &&
+      if ((state as ReadyState) === CLOSED) return;
+      const bad = status !== 200;
+      const reason = new EventSourceError(
+        bad ? 'HTTP_STATUS' : 'CONTENT_TYPE',
+        bad ? `HTTP status ${status}, not 200` : `Content type ${type}, not text/event-stream`,
+        undefined,
+        response,
+      );
+      // Any other status or type is fatal (the spec), unless the caller opted in to retries.
+      const retryable =
+        bad &&
         (typeof retryOnStatus === 'function'
           ? retryOnStatus(status)
-          : retryOnStatus === true && transientStatus(status));
-      return transient
-        ? retry(error, parseRetryAfter(response.headers.get('retry-after')))
-        : fail(error);
+          : retryOnStatus === true && (status >= 500 || status === 429));
+      return retryable
+        ? retry(reason, parseRetryAfter(response.headers.get('retry-after')))
+        : fail(reason);
     }
     state = OPEN;
     hooks.open();
-    if (state !== OPEN || !response.body) return;
+    if (state !== OPEN || !body) return;
     const origin = new URL(response.url || url).origin;
     let limit: SSEError | undefined;
     const decoder = createDecoder(
@@ -233,17 +221,13 @@ export function connect(
         onRetry(ms) {
           reconnectionTime = Math.min(ms, maxServerRetry);
         },
-        onError(error) {
-          limit ??= error;
+        onError(e) {
+          limit ??= e;
         },
       },
-      {
-        lastEventId,
-        maxLineLength: options.maxLineLength,
-        maxEventSize: options.maxEventSize,
-      },
+      { ...options, lastEventId }, // the decoder reads its limits, maxLineLength and maxEventSize
     );
-    const reader = response.body.getReader();
+    const reader = body.getReader();
     let reason: EventSourceError | undefined;
     try {
       for (;;) {
@@ -253,37 +237,26 @@ export function connect(
         armIdle(current);
         decoder.feed(value);
         lastEventId = decoder.lastEventId;
-        if (limit) {
-          const { code, message } = limit;
-          return fail(new EventSourceError(code, message, { cause: limit, response }));
-        }
+        // A decoder limit is fatal: the same oversized event would come back on every reconnect.
+        if (limit) return fail(new EventSourceError(limit.code, limit.message, limit, response));
         const full = hooks.wait?.();
         if (full) {
-          clearTimeout(idle);
+          clearTimeout(idle); // a slow consumer is not a dead server
           await full;
           if ((state as ReadyState) !== OPEN) return;
           armIdle(current);
         }
       }
-      decoder.end();
+      decoder.end(); // an unterminated event, and its id, are discarded
       lastEventId = decoder.lastEventId;
-    } catch (error) {
-      reason = asError(current, error);
+    } catch (e) {
+      reason = asError(current, e);
     } finally {
       clearTimeout(idle);
-      if ((state as ReadyState) === CLOSED) void reader.cancel().catch(() => {});
+      if ((state as ReadyState) === CLOSED) reader.cancel().catch(ignore);
     }
-    if (options.oneShot && !reason) {
-      close();
-      return hooks.end(false);
-    }
-    retry(
-      reason ??
-        new EventSourceError(
-          'NETWORK',
-          'The server ended the stream; reconnecting as the spec says.',
-        ),
-    );
+    if (options.oneShot && !reason) return close() && hooks.end(false);
+    retry(reason ?? new EventSourceError('NETWORK', 'The server ended the stream'));
   };
 
   if (signal?.aborted) {

@@ -11,14 +11,10 @@ export class EventSourceError extends SSEError {
   /** The response (its body already cancelled), when one arrived. */
   readonly response: Response | undefined;
 
-  constructor(
-    code: SSEErrorCode,
-    message: string,
-    options: { cause?: unknown; response?: Response } = {},
-  ) {
-    super(code, message, options);
-    this.response = options.response;
-    this.status = options.response?.status;
+  constructor(code: SSEErrorCode, message: string, cause?: unknown, response?: Response) {
+    super(code, message, { cause });
+    this.response = response;
+    this.status = response?.status;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { DecodedEvent } from '@sse/core';
 import { connect } from './connection';
 import { EventSourceError } from './error';
-import { DEFAULTS, type EventSourceOptions } from './options';
+import type { EventSourceOptions } from './options';
 
 /** One event from `events()`: the decoded fields plus the origin of the final URL. */
 export interface StreamEvent extends DecodedEvent {
@@ -27,7 +27,7 @@ export function events(
   url: string | URL,
   options: EventsOptions = {},
 ): AsyncIterableIterator<StreamEvent> {
-  const limit = Math.max(1, options.bufferSize ?? DEFAULTS.bufferSize);
+  const limit = Math.max(1, options.bufferSize ?? 1024);
   const queue: StreamEvent[] = [];
   let failure: unknown;
   let done = false;
@@ -51,9 +51,7 @@ export function events(
     end(aborted) {
       done = true;
       if (aborted) {
-        failure = new EventSourceError('ABORTED', 'The signal aborted the stream.', {
-          cause: options.signal?.reason,
-        });
+        failure = new EventSourceError('ABORTED', 'Aborted by the signal', options.signal?.reason);
       }
       notify();
     },

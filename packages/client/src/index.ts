@@ -3,11 +3,10 @@ export type { Connection, ConnectionHooks, ReadyState } from './connection';
 export { EventSourceError, EventSourceErrorEvent } from './error';
 export { EventSource } from './event-source';
 export { type EventsOptions, events, type StreamEvent } from './events';
-export {
-  DEFAULTS,
-  type EventSourceOptions,
-  type FetchLike,
-  type HeadersContext,
-  type HeadersOption,
-  type RetryInfo,
+export type {
+  EventSourceOptions,
+  FetchLike,
+  HeadersContext,
+  HeadersOption,
+  RetryInfo,
 } from './options';

@@ -73,13 +73,3 @@ export interface EventSourceOptions {
   /** Random source for the backoff jitter, in [0, 1). Default `Math.random`; inject one for tests. */
   random?: () => number;
 }
-
-/** The documented defaults, in one place. */
-export const DEFAULTS = {
-  retryDelay: 3000,
-  maxRetryDelay: 30_000,
-  maxServerRetry: 60_000,
-  maxAttempts: Number.POSITIVE_INFINITY,
-  idleTimeout: 0,
-  bufferSize: 1024,
-} as const;

@@ -77,7 +77,7 @@ export function send(res: ServerResponse, ...messages: Message[]): void {
 
 /**
  * Records what an EventSource-like target fires as short strings
- * (`open`, `message:data:lastEventId`, `error:readyState`), and lets a test wait for a count.
+ * (`open`, `message:data:lastEventId`, `error:readyState`, `close`), and lets a test wait for a count.
  */
 export function record(
   source: EventTarget & { readonly readyState: number },
@@ -91,6 +91,7 @@ export function record(
   };
   source.addEventListener('open', () => push('open'));
   source.addEventListener('error', () => push(`error:${source.readyState}`));
+  source.addEventListener('close', () => push('close'));
   for (const type of ['message', ...types]) {
     source.addEventListener(type, (event) => {
       const { data, lastEventId } = event as MessageEvent;
