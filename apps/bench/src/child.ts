@@ -3,11 +3,16 @@
 // It listens on 127.0.0.1:0, tells the parent its port over IPC and then answers the
 // parent's commands (measure memory, start/stop CPU accounting, send events).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { corpora } from './corpora';
 import { ENTRANTS, type Entrant, type Publisher } from './entrants';
 import { tick } from './util';
 
 const [name, rawOptions] = process.argv.slice(2);
-const options = JSON.parse(rawOptions ?? '{}') as { firehose?: number; compression?: boolean };
+const options = JSON.parse(rawOptions ?? '{}') as {
+  firehose?: number;
+  compression?: boolean;
+  redisUrl?: string;
+};
 
 /** Everything the child can be asked over IPC. */
 export type Command =
@@ -15,10 +20,12 @@ export type Command =
   | { cmd: 'count' }
   | { cmd: 'cpuStart' }
   | { cmd: 'cpuEnd' }
-  | { cmd: 'send'; events: number; bytes: number; stamp: boolean }
+  | { cmd: 'send'; events: number; bytes: number; stamp: boolean; json?: boolean }
   | { cmd: 'exit' };
 
 const send = (m: unknown) => process.send?.(m);
+// Never outlive the benchmark that started us.
+process.on('disconnect', () => process.exit(0));
 
 function memory() {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -89,10 +96,13 @@ async function main() {
         // One event to every session per round; yielding between rounds lets the
         // sockets drain, like a real producer that publishes over time.
         const pad = 'x'.repeat(Math.max(0, m.bytes - 40));
+        const json = m.json ? corpora(256 * 1024)[1]!.messages : [];
         for (let i = 0; i < m.events; i++) {
-          const data = m.stamp
-            ? `{"t":${performance.timeOrigin + performance.now()},"seq":${i},"p":"${pad}"}`
-            : `{"seq":${i},"p":"${pad}"}`;
+          const data = m.json
+            ? json[i % json.length]!.data
+            : m.stamp
+              ? `{"t":${performance.timeOrigin + performance.now()},"seq":${i},"p":"${pad}"}`
+              : `{"seq":${i},"p":"${pad}"}`;
           await publisher!.publish(data, String(i));
           await tick();
         }

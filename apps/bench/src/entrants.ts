@@ -17,6 +17,7 @@ export interface Entrant {
   readonly requires: string;
   create(options: {
     compression?: boolean;
+    redisUrl?: string;
   }): Promise<{ server: Server; publisher: Publisher } | null>;
 }
 
@@ -44,7 +45,79 @@ async function fetchServer(handler: (req: Request) => Response | Promise<Respons
   return createAdaptorServer({ fetch: handler }) as Server;
 }
 
+interface HubLike {
+  publish(topic: string, m: { data: string }): Promise<string>;
+  subscribe(s: SessionLike, topic: string): Promise<unknown>;
+}
+
+/** @sse/hub on @sse/node sessions, with the in-memory backend or @sse/redis. */
+async function sseHub(redisUrl?: string) {
+  const node = await tryImport('@sse/node');
+  const hubMod = await tryImport('@sse/hub');
+  const createNodeSSE = node?.createNodeSSE as
+    | ((o: Record<string, unknown>) => NodeOpener)
+    | undefined;
+  const createHub = hubMod?.createHub as ((o: Record<string, unknown>) => HubLike) | undefined;
+  if (!createNodeSSE || !createHub) return null;
+  let backend: unknown;
+  if (redisUrl) {
+    const redis = await tryImport('@sse/redis');
+    const createRedisBackend = redis?.createRedisBackend as
+      | ((o: Record<string, unknown>) => unknown)
+      | undefined;
+    if (!createRedisBackend) return null;
+    backend = createRedisBackend({ connection: redisUrl, key: `bench:${process.pid}` });
+  }
+  const hub = createHub(backend ? { backend } : {});
+  const sse = createNodeSSE({});
+  const r = registry<SessionLike>();
+  const server = createServer((req, res) => {
+    const session = sse(req, res);
+    if (!session) return;
+    r.add(session, (cb) => session.signal.addEventListener('abort', cb));
+    hub.subscribe(session, 'bench').catch(() => {});
+  });
+  return {
+    server,
+    publisher: {
+      count: () => r.set.size,
+      publish: (data: string) => hub.publish('bench', { data }),
+    },
+  };
+}
+
 export const ENTRANTS: Record<string, Entrant> = {
+  'hub-sse': {
+    requires: '@sse/hub createHub and @sse/node createNodeSSE',
+    create: () => sseHub(),
+  },
+
+  'hub-sse-redis': {
+    requires: '@sse/hub, @sse/node and @sse/redis createRedisBackend',
+    create: (options) => sseHub(options.redisUrl ?? 'redis://127.0.0.1:6379'),
+  },
+
+  'hub-better-sse': {
+    requires: 'better-sse',
+    async create() {
+      const { createSession, createChannel } = await import('better-sse');
+      const channel = createChannel();
+      const server = createServer(async (req, res) => {
+        const session = await createSession(req, res, { serializer: String });
+        channel.register(session);
+      });
+      return {
+        server,
+        publisher: {
+          count: () => channel.sessionCount,
+          publish(data, id) {
+            channel.broadcast(data, 'message', { eventId: id });
+          },
+        },
+      };
+    },
+  },
+
   bare: {
     requires: 'node:http',
     async create() {

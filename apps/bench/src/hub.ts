@@ -1,6 +1,208 @@
-import { type RunConfig, type SectionResult, unavailable } from './util';
+import { ChildServer, closeClients, openClients, waitFrames } from './load';
+import { startRedis } from './redis';
+import {
+  fmt,
+  median,
+  percentile,
+  type Ratio,
+  type RunConfig,
+  ratio,
+  type SectionResult,
+  target,
+  waitFor,
+} from './util';
 
-/** Not written yet. */
-export async function hubBench(_cfg: RunConfig): Promise<SectionResult> {
-  return unavailable('hub', 'benchmark not written yet');
+const ENTRANTS: [string, string][] = [
+  ['hub-sse', '@sse/hub (memory) on @sse/node'],
+  ['hub-better-sse', 'better-sse channel'],
+  ['hono-streamSSE', 'hono streamSSE loop'],
+];
+
+const signed = (x: number, digits: number) => (x >= 0 ? '+' : '') + fmt(x, digits);
+
+interface Run {
+  perSec: number;
+  p50: number;
+  p99: number;
+  cpuPerDelivery: number;
+  cpuPerPublish: number;
+  memPerSub: number;
+}
+
+/**
+ * Broadcast: `subs` clients connected to one server process, `events` published as
+ * fast as the server takes them (one per event-loop turn), with a timestamp in each.
+ * Delivered events/s = subs x events / time until every client had every event.
+ * Latency = receive time - publish timestamp, on a sample of 50 connections.
+ */
+async function broadcast(
+  entrant: string,
+  subs: number,
+  events: number,
+  reps: number,
+  options: Record<string, unknown> = {},
+): Promise<Run | string> {
+  const server = await ChildServer.start(entrant, options);
+  if (typeof server === 'string') return server;
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const m0 = await server.memory();
+    const clients = await openClients(server.port, subs, { sample: 50 });
+    await waitFor(() => clients.every((c) => c.bytes > 0), 120_000, 'first bytes');
+    for (let i = 0; i < 200 && (await server.sessions()) < subs; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    const m1 = await server.memory();
+    const runs: Omit<Run, 'memPerSub'>[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      for (const c of clients) if (c.latencies) c.latencies.length = 0;
+      const base = clients.map((c) => c.frames);
+      await server.ask({ cmd: 'cpuStart' }, 'cpuStart');
+      const t0 = performance.now();
+      await server.ask({ cmd: 'send', events, bytes: 200, stamp: true }, 'sent');
+      await waitFrames(clients, base, events, 300_000);
+      const ms = performance.now() - t0;
+      const cpu = await server.ask({ cmd: 'cpuEnd' }, 'cpu');
+      const us = (cpu.user as number) + (cpu.system as number);
+      const lat = clients.flatMap((c) => c.latencies ?? []);
+      runs.push({
+        perSec: (subs * events) / (ms / 1000),
+        p50: percentile(lat, 50),
+        p99: percentile(lat, 99),
+        cpuPerDelivery: us / (subs * events),
+        cpuPerPublish: us / events,
+      });
+    }
+    closeClients(clients);
+    const med = (k: keyof Omit<Run, 'memPerSub'>) => median(runs.map((r) => r[k]));
+    return {
+      perSec: med('perSec'),
+      p50: med('p50'),
+      p99: med('p99'),
+      cpuPerDelivery: med('cpuPerDelivery'),
+      cpuPerPublish: med('cpuPerPublish'),
+      memPerSub: (m1.heapUsed + m1.external - m0.heapUsed - m0.external) / subs,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Hub broadcast at 1k and 10k subscribers against the peers, and Redis overhead. */
+export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
+  const sizes: [number, number][] = cfg.quick
+    ? [[100, 20]]
+    : [
+        [1000, 200],
+        [10_000, 40],
+      ];
+  const reps = cfg.quick ? 1 : 3;
+  const rows: string[][] = [];
+  const ratios: Ratio[] = [];
+  const data: Record<string, unknown>[] = [];
+  for (const [subs, events] of sizes) {
+    const got = new Map<string, Run>();
+    for (const [key, label] of ENTRANTS) {
+      const r = await broadcast(key, subs, events, reps);
+      data.push({ entrant: key, subs, events, result: r });
+      if (typeof r === 'string') {
+        rows.push([fmt(subs), label, r, '', '', '', '', '']);
+        continue;
+      }
+      got.set(key, r);
+      rows.push([
+        fmt(subs),
+        label,
+        fmt(r.perSec),
+        fmt(r.p50, 1),
+        fmt(r.p99, 1),
+        fmt(r.cpuPerDelivery, 2),
+        fmt(r.memPerSub / 1024, 1),
+        '',
+      ]);
+    }
+    const ours = got.get('hub-sse');
+    for (const [key, label] of ENTRANTS.slice(1)) {
+      const theirs = got.get(key);
+      ratios.push({
+        name: `hub delivered events/s vs ${label}, ${fmt(subs)} subscribers`,
+        value: ours && theirs ? ours.perSec / theirs.perSec : null,
+        target: key === 'hub-better-sse' ? 2 : undefined,
+      });
+      ratios.push({
+        name: `hub p99 latency vs ${label}, ${fmt(subs)} subscribers`,
+        value: ours && theirs ? ours.p99 / theirs.p99 : null,
+        target: key === 'hub-better-sse' ? 1 : undefined,
+        better: 'lower',
+      });
+    }
+  }
+
+  // Redis overhead: the same broadcast with the @sse/redis backend.
+  const redisRows: string[][] = [];
+  const redis = await startRedis();
+  const [subs, events] = cfg.quick ? [50, 50] : [1000, 200];
+  if (typeof redis === 'string') {
+    redisRows.push(['@sse/redis', redis, '', '', '']);
+  } else {
+    try {
+      const mem = await broadcast('hub-sse', subs, events, reps);
+      const red = await broadcast('hub-sse-redis', subs, events, reps, { redisUrl: redis.url });
+      for (const [label, r] of [
+        ['in-memory backend', mem],
+        ['@sse/redis backend', red],
+      ] as const) {
+        redisRows.push(
+          typeof r === 'string'
+            ? [label, r, '', '', '']
+            : [label, fmt(r.perSec), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.cpuPerPublish, 1)],
+        );
+      }
+      if (typeof mem !== 'string' && typeof red !== 'string')
+        redisRows.push([
+          'Redis overhead per event',
+          '',
+          `${signed(red.p50 - mem.p50, 2)} ms`,
+          '',
+          `${signed(red.cpuPerPublish - mem.cpuPerPublish, 1)} µs`,
+        ]);
+      data.push({ redis: { subs, events, memory: mem, redis: red } });
+    } finally {
+      await redis.stop();
+    }
+  }
+  return {
+    name: 'hub',
+    tables: [
+      {
+        title: `Broadcast: events published as fast as the server takes them (median of ${reps})`,
+        columns: [
+          'subscribers',
+          'server',
+          'delivered events/s',
+          'p50 ms',
+          'p99 ms',
+          'server CPU µs / delivery',
+          'heap+external KiB / subscriber',
+          '',
+        ],
+        rows,
+      },
+      {
+        title: `Redis overhead: ${fmt(subs)} subscribers, ${events} events (server CPU per published event; redis-server's own CPU not counted)`,
+        columns: ['backend', 'delivered events/s', 'p50 ms', 'p99 ms', 'server CPU µs / publish'],
+        rows: redisRows,
+      },
+      {
+        title: 'Hub ratios (ours / theirs)',
+        columns: ['comparison', 'ratio', 'target'],
+        rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
+      },
+    ],
+    ratios,
+    notes: [
+      'Latency is measured at saturation (publishing as fast as the server accepts), so it includes queueing; the load generator shares the 2 cores with the server.',
+    ],
+    data,
+  };
 }
