@@ -146,6 +146,8 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
 
   it('drops the connection and resumes with Last-Event-ID, losing nothing (@sse/client)', async () => {
     await dropAndResume('@sse/client over /events');
+    // The retry the client scheduled was shown (its countdown) and logged with its delay.
+    expect(await text(a, 'log')).toMatch(/retry #1 in \d+ ms \(\w+\)/);
     // Let the chart fill up a little before the picture for the README.
     await expect.poll(() => samples(a), { timeout: 30_000 }).toBeGreaterThanOrEqual(58);
     await a.screenshot({ path: screenshot });
