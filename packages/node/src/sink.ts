@@ -31,6 +31,7 @@ export class ResponseSink implements SessionSink {
   private readonly flushKind: number;
   /** The object whose 'drain' means "write more": the compressor if any, else the response. */
   private readonly target: NodeJS.WritableStream & Tagged;
+  private listening = false;
 
   constructor(
     private readonly res: NodeResponse,
@@ -64,13 +65,22 @@ export class ResponseSink implements SessionSink {
       this.target[kSession] = session;
       (this.target as unknown as NodeJS.EventEmitter).on('error', onError);
     }
-    (this.target as unknown as NodeJS.EventEmitter).on('drain', onDrain);
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.compressor === undefined) return (this.res as ServerResponse).write(chunk);
-    const accepted = this.compressor.write(chunk);
-    this.compressor.flush(this.flushKind);
+    let accepted: boolean;
+    if (this.compressor === undefined) {
+      accepted = (this.res as ServerResponse).write(chunk);
+    } else {
+      accepted = this.compressor.write(chunk);
+      this.compressor.flush(this.flushKind);
+    }
+    // The 'drain' listener is added the first time the socket pushes back: idle
+    // sessions that never fill their socket carry one listener less.
+    if (!accepted && !this.listening) {
+      this.listening = true;
+      (this.target as unknown as NodeJS.EventEmitter).on('drain', onDrain);
+    }
     return accepted;
   }
 

@@ -30,6 +30,11 @@ export interface SessionOwner {
   released(session: object): void;
 }
 
+/** Fills consumed queue slots so their bytes can be collected. */
+const EMPTY = new Uint8Array(0);
+/** The queue of every session with nothing waiting: never written to. */
+const EMPTY_QUEUE: Uint8Array[] = [];
+
 /** One TextEncoder for the whole process: strings are encoded once, here. */
 const utf8 = new TextEncoder();
 /** The heartbeat frame, encoded once. */
@@ -90,7 +95,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   private _queuedBytes = 0;
   private _droppedCount = 0;
   /** Frames not yet handed to the transport; `head` is the index of the oldest. */
-  private queue: Uint8Array[] = [];
+  private queue: Uint8Array[] = EMPTY_QUEUE;
   private head = 0;
   private writable: boolean;
   private scheduled = false;
@@ -220,7 +225,9 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   }
 
   private push(frame: Uint8Array): void {
-    this.queue.push(frame);
+    // Idle sessions share one empty array; a session holds its own only while frames wait.
+    if (this.queue === EMPTY_QUEUE) this.queue = [frame];
+    else this.queue.push(frame);
     this._queuedBytes += frame.byteLength;
     if (!this.scheduled && this.writable) {
       this.scheduled = true;
@@ -265,7 +272,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   /** Drops consumed slots at the front once they are the larger part of the array. */
   private compact(): void {
     if (this.head === this.queue.length) {
-      this.queue.length = 0;
+      this.queue = EMPTY_QUEUE;
       this.head = 0;
     } else if (this.head > 64 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -405,6 +412,3 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   }
 }
 
-const EMPTY = new Uint8Array(0);
-/** Shared by ended sessions so they hold no queue of their own. */
-const EMPTY_QUEUE: Uint8Array[] = [];

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import {
   type ClientHttp2Session,
   connect,
@@ -10,9 +11,11 @@ import {
   type Http2Server,
   type IncomingHttpHeaders,
 } from 'node:http2';
+import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { type ServerSession, serverCounters } from '@sse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamReader, until } from '../../server/test/support';
@@ -114,7 +117,7 @@ async function exercise(server: Http2Server | Http2SecureServer, origin: string,
   await until(() => serverCounters().sessions === 0);
 }
 
-describe('@sse/node on the http2 compatibility API', () => {
+describe('@sse/node over TLS and HTTP/2', () => {
   it('streams over plain HTTP/2 (h2c) without connection headers', async () => {
     await exercise(createServer(), 'http://127.0.0.1');
   });
@@ -125,6 +128,30 @@ describe('@sse/node on the http2 compatibility API', () => {
       pair = selfSigned();
     });
     afterAll(() => rmSync(pair.dir, { recursive: true, force: true }));
+
+    it('streams over HTTPS (HTTP/1.1 over TLS, node:https)', async () => {
+      const sse = createNodeSSE({ heartbeat: false });
+      const sessions: ServerSession[] = [];
+      const server = createHttpsServer({ key: pair.key, cert: pair.cert }, (req, res) => {
+        const s = sse(req, res);
+        if (s) sessions.push(s);
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = (server.address() as AddressInfo).port;
+      const res = await new Promise<IncomingMessage>((resolve) =>
+        httpsGet({ host: '127.0.0.1', port, path: '/events', ca: pair.cert }, resolve),
+      );
+      expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(res.headers.connection).toBe('keep-alive');
+      const reader = new StreamReader(Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      await until(() => sessions.length === 1);
+      sessions[0]!.send({ data: 'over https' });
+      expect((await reader.nextEvent()).data).toBe('over https');
+      sessions[0]!.close();
+      await reader.ended;
+      server.close();
+    });
 
     it('streams over HTTP/2 with TLS', async () => {
       await exercise(
