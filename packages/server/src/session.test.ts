@@ -1,5 +1,5 @@
 import { isSSEError } from '@sse/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serverCounters } from './debug';
 import { createSessionFactory } from './factory';
 import type { SessionOptions } from './options';
@@ -208,31 +208,45 @@ describe('slow-client policies', () => {
 });
 
 describe('timers', () => {
+  // Fake timers make the clock deterministic: no dependence on machine load.
+  const heartbeats = (sink: MemorySink) => sink.text.split(':\n\n').length - 1;
+
   it('sends heartbeats from one shared timer, skipping sessions that wrote recently', async () => {
-    const factory = createSessionFactory({ heartbeat: 40 });
-    const quiet = new MemorySink();
-    const busy = new MemorySink();
-    const a = factory.open(quiet, { lastEventId: '' });
-    const b = factory.open(busy, { lastEventId: '' });
-    expect(serverCounters()).toMatchObject({ heartbeatRegistrations: 2, heartbeatTimers: 1 });
-    const chatter = setInterval(() => b.send({ data: 'x' }), 5);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    clearInterval(chatter);
-    expect(quiet.text.startsWith(':\n\n:\n\n:\n\n')).toBe(true);
-    expect(busy.text).not.toContain(':\n\n:\n\n');
-    expect(busy.text.slice(3)).not.toMatch(/^:\n\n/m);
-    a.close();
-    b.close();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const factory = createSessionFactory({ heartbeat: 40 });
+      const quiet = new MemorySink();
+      const busy = new MemorySink();
+      const a = factory.open(quiet, { lastEventId: '' });
+      const b = factory.open(busy, { lastEventId: '' });
+      expect(serverCounters()).toMatchObject({ heartbeatRegistrations: 2, heartbeatTimers: 1 });
+      for (let ms = 0; ms < 400; ms += 5) {
+        b.send({ data: 'x' });
+        await vi.advanceTimersByTimeAsync(5);
+      }
+      // 400 ms of silence at a 40 ms period: one heartbeat per 40 ms, after the open comment.
+      expect(heartbeats(quiet)).toBe(1 + 10);
+      expect(heartbeats(busy)).toBe(1);
+      a.close();
+      b.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("timerScope 'session' gives each session its own interval (for Workers)", async () => {
-    const factory = createSessionFactory({ heartbeat: 20, timerScope: 'session' });
-    const sinks = [new MemorySink(), new MemorySink()];
-    const sessions = sinks.map((sink) => factory.open(sink, { lastEventId: '' }));
-    expect(serverCounters()).toMatchObject({ heartbeatRegistrations: 2, heartbeatTimers: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    for (const sink of sinks) expect(sink.text.startsWith(':\n\n:\n\n')).toBe(true);
-    for (const session of sessions) session.close();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const factory = createSessionFactory({ heartbeat: 20, timerScope: 'session' });
+      const sinks = [new MemorySink(), new MemorySink()];
+      const sessions = sinks.map((sink) => factory.open(sink, { lastEventId: '' }));
+      expect(serverCounters()).toMatchObject({ heartbeatRegistrations: 2, heartbeatTimers: 2 });
+      await vi.advanceTimersByTimeAsync(100);
+      for (const sink of sinks) expect(heartbeats(sink)).toBe(1 + 5);
+      for (const session of sessions) session.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('closes gracefully at maxAge, with jitter, and releases the timer', async () => {

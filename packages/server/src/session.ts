@@ -411,4 +411,3 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     counters.ageTimers++;
   }
 }
-
