@@ -122,43 +122,46 @@ describe('@sse/node over TLS and HTTP/2', () => {
     await exercise(createServer(), 'http://127.0.0.1');
   });
 
-  describe.skipIf(!openssl)('over TLS (needs openssl to make a test certificate)', () => {
-    let pair: ReturnType<typeof selfSigned>;
-    beforeAll(() => {
-      pair = selfSigned();
-    });
-    afterAll(() => rmSync(pair.dir, { recursive: true, force: true }));
-
-    it('streams over HTTPS (HTTP/1.1 over TLS, node:https)', async () => {
-      const sse = createNodeSSE({ heartbeat: false });
-      const sessions: ServerSession[] = [];
-      const server = createHttpsServer({ key: pair.key, cert: pair.cert }, (req, res) => {
-        const s = sse(req, res);
-        if (s) sessions.push(s);
+  describe.skipIf(!openssl)(
+    openssl ? 'over TLS' : 'over TLS: SKIPPED, openssl is needed to make a test certificate',
+    () => {
+      let pair: ReturnType<typeof selfSigned>;
+      beforeAll(() => {
+        pair = selfSigned();
       });
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const port = (server.address() as AddressInfo).port;
-      const res = await new Promise<IncomingMessage>((resolve) =>
-        httpsGet({ host: '127.0.0.1', port, path: '/events', ca: pair.cert }, resolve),
-      );
-      expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-      expect(res.headers.connection).toBe('keep-alive');
-      const reader = new StreamReader(Readable.toWeb(res) as ReadableStream<Uint8Array>);
-      await until(() => sessions.length === 1);
-      sessions[0]!.send({ data: 'over https' });
-      expect((await reader.nextEvent()).data).toBe('over https');
-      sessions[0]!.close();
-      await reader.ended;
-      server.close();
-    });
+      afterAll(() => rmSync(pair.dir, { recursive: true, force: true }));
 
-    it('streams over HTTP/2 with TLS', async () => {
-      await exercise(
-        createSecureServer({ key: pair.key, cert: pair.cert }),
-        'https://127.0.0.1',
-        pair.cert,
-      );
-    });
-  });
+      it('streams over HTTPS (HTTP/1.1 over TLS, node:https)', async () => {
+        const sse = createNodeSSE({ heartbeat: false });
+        const sessions: ServerSession[] = [];
+        const server = createHttpsServer({ key: pair.key, cert: pair.cert }, (req, res) => {
+          const s = sse(req, res);
+          if (s) sessions.push(s);
+        });
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        const port = (server.address() as AddressInfo).port;
+        const res = await new Promise<IncomingMessage>((resolve) =>
+          httpsGet({ host: '127.0.0.1', port, path: '/events', ca: pair.cert }, resolve),
+        );
+        expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        expect(res.headers.connection).toBe('keep-alive');
+        const reader = new StreamReader(Readable.toWeb(res) as ReadableStream<Uint8Array>);
+        await until(() => sessions.length === 1);
+        sessions[0]!.send({ data: 'over https' });
+        expect((await reader.nextEvent()).data).toBe('over https');
+        sessions[0]!.close();
+        await reader.ended;
+        server.close();
+      });
+
+      it('streams over HTTP/2 with TLS', async () => {
+        await exercise(
+          createSecureServer({ key: pair.key, cert: pair.cert }),
+          'https://127.0.0.1',
+          pair.cert,
+        );
+      });
+    },
+  );
 });

@@ -39,6 +39,17 @@ describe('@sse/web', () => {
     await r.ended;
   });
 
+  it('sends one encoded frame to many sessions unchanged (encode once, write N)', async () => {
+    const sse = createWebSSE({ heartbeat: false });
+    const frame = new TextEncoder().encode('id: 1\ndata: shared\n\n');
+    const opened = [0, 1, 2].map(() => sse.open(new Request('http://x/')));
+    const readers = opened.map((o) => new StreamReader(o.response.body!));
+    for (const o of opened) o.session!.sendEncoded(frame);
+    for (const r of readers) expect(await r.nextEvent()).toMatchObject({ data: 'shared', id: '1' });
+    for (const o of opened) o.session!.close();
+    await Promise.all(readers.map((r) => r.ended));
+  });
+
   it('calls the handler with the session and streams what it sends', async () => {
     const sse = createWebSSE({ heartbeat: false });
     const response = sse(new Request('http://x/'), async (session) => {
