@@ -4,6 +4,7 @@
 //   node scripts/matrix.mjs                     every runtime below except Node 20
 //   node scripts/matrix.mjs --readme            also Node 20, then rewrite the README table
 //   node scripts/matrix.mjs --runtimes=bun,deno --json=.tmp/matrix.json
+//   --no-bench   skip the benchmark smoke check (apps/bench --quick), which runs by default
 //
 // How each runtime runs the tests (details and reasons in scripts/matrix/README.md):
 // - Node 22 / 24, Bun, Deno: vitest itself, started by that runtime (`bun --bun`,
@@ -292,6 +293,24 @@ async function runBundled(rt) {
   return result;
 }
 
+// ---- the benchmark's quick mode, as a smoke check (it runs, it reports; no thresholds) ----
+async function benchSmoke() {
+  const main = join(root, 'apps', 'bench', 'dist', 'main.js');
+  if (!existsSync(main)) return null;
+  const t0 = Date.now();
+  process.stdout.write('[matrix] apps/bench --quick (smoke, no thresholds) ... ');
+  const { code, out } = await exec(process.execPath, [main, '--quick'], {
+    log: join(tmp, 'bench-quick.log'),
+  });
+  console.log(`${code === 0 ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  if (code !== 0) console.log(out.slice(-3000));
+  return {
+    name: 'apps/bench --quick (smoke)',
+    passed: code === 0 ? 1 : 0,
+    failed: code === 0 ? 0 : 1,
+  };
+}
+
 // ---- report ----
 function cell(r) {
   if (!r) return '—';
@@ -330,6 +349,7 @@ async function main() {
     for (const r of Object.values(all[rt]))
       for (const f of r.failures) console.log(`    FAIL ${f}`);
   }
+  const extra = args['no-bench'] ? [] : [await benchSmoke()];
   const { head, sep, rows, notes } = table(all, runtimes);
   console.log(`\n${head}\n${sep}\n${rows.join('\n')}`);
   if (notes.length) console.log(`\n¹ left out:\n${notes.join('\n')}`);
@@ -346,6 +366,7 @@ async function main() {
         skipped: r.skipped,
       });
     }
+  for (const e of extra) if (e) suites.push(e);
   const report = { date: new Date().toISOString(), runtimes, results: all, suites };
   writeFileSync(join(tmp, 'latest.json'), JSON.stringify(report, null, 2));
   if (args.json) writeFileSync(String(args.json), JSON.stringify(report, null, 2));

@@ -2,7 +2,9 @@
 // and CPU are its own: `node --expose-gc dist/child.js <entrant> [json options]`.
 // It listens on 127.0.0.1:0, tells the parent its port over IPC and then answers the
 // parent's commands (measure memory, start/stop CPU accounting, send events).
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getHeapStatistics } from 'node:v8';
 import { corpora } from './corpora';
 import { ENTRANTS, type Entrant, type Publisher } from './entrants';
 import { tick } from './util';
@@ -18,6 +20,7 @@ const options = JSON.parse(rawOptions ?? '{}') as {
 export type Command =
   | { cmd: 'mem' }
   | { cmd: 'count' }
+  | { cmd: 'fds' }
   | { cmd: 'cpuStart' }
   | { cmd: 'cpuEnd' }
   | { cmd: 'send'; events: number; bytes: number; stamp: boolean; json?: boolean }
@@ -30,8 +33,35 @@ process.on('disconnect', () => process.exit(0));
 function memory() {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) gc?.();
-  const m = process.memoryUsage();
+  // Reading RSS opens /proc/self/stat: keep working when descriptors run out.
+  let m: NodeJS.MemoryUsage;
+  try {
+    m = process.memoryUsage();
+  } catch {
+    const h = getHeapStatistics();
+    m = {
+      rss: Number.NaN,
+      heapUsed: h.used_heap_size,
+      heapTotal: h.total_heap_size,
+      external: h.external_memory,
+      arrayBuffers: 0,
+    };
+  }
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/** Open file descriptors and the soft limit, so the scale run can say what stopped it. */
+function fileDescriptors(): { open: number; limit: number | null } {
+  try {
+    const open = readdirSync('/proc/self/fd').length;
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const limit = line ? Number(line.split(/\s{2,}/)[1]) : null;
+    return { open, limit };
+  } catch {
+    return { open: -1, limit: null };
+  }
 }
 
 /** A pre-encoded stream of `n` small events, written as fast as the socket takes it. */
@@ -68,6 +98,10 @@ async function main() {
     server = made.server;
     publisher = made.publisher;
   }
+  // Keep descriptors in reserve for the process itself (reading /proc, IPC): past
+  // this, node:http closes new connections at once instead of failing at EMFILE.
+  const { limit } = fileDescriptors();
+  if (limit) server.maxConnections = Math.max(100, limit - 100);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();
   send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
@@ -81,6 +115,9 @@ async function main() {
         break;
       case 'count':
         send({ type: 'count', sessions: publisher?.count() ?? 0 });
+        break;
+      case 'fds':
+        send({ type: 'fds', ...fileDescriptors() });
         break;
       case 'cpuStart':
         cpu = process.cpuUsage();

@@ -39,6 +39,16 @@ function registry<T>() {
   };
 }
 
+/** Sends each event to every session of ours (`send` serialises through @sse/core). */
+function sendToAll(set: Set<SessionLike>): Publisher {
+  return {
+    count: () => set.size,
+    publish(data, id) {
+      for (const s of set) s.send({ id, data });
+    },
+  };
+}
+
 /** Serves a fetch-style handler (web Request -> Response) on node:http via @hono/node-server. */
 async function fetchServer(handler: (req: Request) => Response | Promise<Response>) {
   const { createAdaptorServer } = await import('@hono/node-server');
@@ -158,15 +168,7 @@ export const ENTRANTS: Record<string, Entrant> = {
         const session = sse(req, res);
         if (session) r.add(session, (cb) => session.signal.addEventListener('abort', cb));
       });
-      return {
-        server,
-        publisher: {
-          count: () => r.set.size,
-          publish(data, id) {
-            for (const s of r.set) s.send({ id, data });
-          },
-        },
-      };
+      return { server, publisher: sendToAll(r.set) };
     },
   },
 
@@ -223,33 +225,42 @@ export const ENTRANTS: Record<string, Entrant> = {
   },
 
   'sse-web': {
-    requires: '@sse/web (a fetch handler returning the session Response)',
+    requires: '@sse/web createWebSSE',
     async create() {
       const mod = await tryImport('@sse/web');
       const create = mod?.createWebSSE as
-        | ((o?: Record<string, unknown>) => (req: Request) => {
-            response: Response;
-            session?: SessionLike;
-          })
+        | (() => { open(req: Request): { response: Response; session?: SessionLike } })
         | undefined;
       if (!create) return null;
       const sse = create();
       const r = registry<SessionLike>();
       const server = await fetchServer((req) => {
-        const opened = sse(req);
-        const session = opened.session;
+        const { response, session } = sse.open(req);
         if (session) r.add(session, (cb) => session.signal.addEventListener('abort', cb));
-        return opened.response;
+        return response;
       });
-      return {
-        server,
-        publisher: {
-          count: () => r.set.size,
-          publish(data, id) {
-            for (const s of r.set) s.send({ id, data });
-          },
-        },
-      };
+      return { server, publisher: sendToAll(r.set) };
+    },
+  },
+
+  'sse-hono': {
+    requires: '@sse/hono sseHandler',
+    async create() {
+      const mod = await tryImport('@sse/hono');
+      const sseHandler = mod?.sseHandler as
+        | ((h: (s: SessionLike) => void) => (c: unknown) => Response)
+        | undefined;
+      if (!sseHandler) return null;
+      const { Hono } = await import('hono');
+      const r = registry<SessionLike>();
+      const app = new Hono();
+      app.get(
+        '/',
+        sseHandler((session) => {
+          r.add(session, (cb) => session.signal.addEventListener('abort', cb));
+        }) as never,
+      );
+      return { server: await fetchServer(app.fetch), publisher: sendToAll(r.set) };
     },
   },
 };

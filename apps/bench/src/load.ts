@@ -1,6 +1,6 @@
 // The parent side of the network benchmarks: starts a server child process and drives
 // it, and opens many SSE connections on 127.0.0.1 that count what arrives.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { Agent, type ClientRequest, request } from 'node:http';
 import { join } from 'node:path';
 import type { Command } from './child';
@@ -19,11 +19,29 @@ export class ChildServer {
   static async start(
     entrant: string,
     options: Record<string, unknown> = {},
+    { raiseFileLimit = false } = {},
   ): Promise<ChildServer | string> {
-    const child = fork(join(import.meta.dirname, 'child.js'), [entrant, JSON.stringify(options)], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const script = join(import.meta.dirname, 'child.js');
+    const args = [entrant, JSON.stringify(options)];
+    // With raiseFileLimit, a shell raises the soft open-file limit to the hard one
+    // and execs node (the IPC channel survives the exec).
+    const child = raiseFileLimit
+      ? spawn(
+          'sh',
+          [
+            '-c',
+            'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"',
+            process.execPath,
+            '--expose-gc',
+            script,
+            ...args,
+          ],
+          { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+        )
+      : fork(script, args, {
+          execArgv: ['--expose-gc'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
     const first = await new Promise<Reply>((resolve) => {
       child.once('message', (m) => resolve(m as Reply));
       child.once('exit', (code) => resolve({ type: 'error', error: `exited with ${code}` }));

@@ -16,6 +16,7 @@ const ENTRANTS: [string, string][] = [
   ['bare', 'bare res.write handler (node:http)'],
   ['sse-node', '@sse/node'],
   ['sse-web', '@sse/web on @hono/node-server'],
+  ['sse-hono', '@sse/hono on @hono/node-server'],
   ['better-sse', 'better-sse 0.16'],
   ['hono-streamSSE', 'hono streamSSE on @hono/node-server'],
 ];
@@ -90,7 +91,7 @@ export async function serverBench(cfg: RunConfig): Promise<SectionResult> {
     return a !== undefined && b ? a / b : null;
   };
   const ratios: Ratio[] = [];
-  for (const ours of ['sse-node', 'sse-web']) {
+  for (const ours of ['sse-node', 'sse-web', 'sse-hono']) {
     ratios.push(
       {
         name: `${ours} memory per idle connection vs bare handler (heap+external)`,
