@@ -139,6 +139,15 @@ describe('ServerSession', () => {
     session.close();
   });
 
+  it('writes a frame larger than the whole queue when the transport accepts it', () => {
+    const { sink, session } = open({ maxQueueBytes: 64 });
+    const big = 'z'.repeat(200);
+    expect(session.send({ data: big })).toBe(true);
+    expect(session.isOpen).toBe(true);
+    expect(sink.text).toBe(`:\n\ndata: ${big}\n\n`);
+    session.close();
+  });
+
   it('writes a tick burst beyond the queue limit instead of treating it as a slow client', async () => {
     const { sink, session } = open({ maxQueueBytes: 64 });
     for (let i = 0; i < 20; i++) expect(session.send({ data: 'burst-data' })).toBe(true);

@@ -218,6 +218,12 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       // What waits for the end of the tick is not yet the peer's fault: write it first.
       if (this.writable) this.flush();
       if (this.endReason !== undefined) return false;
+      if (this.writable && this._queuedBytes === 0) {
+        // The transport still accepts bytes: a frame larger than the queue goes straight out.
+        this.push(frame);
+        this.flush();
+        return this.endReason === undefined;
+      }
       if (this._queuedBytes + size > maxQueueBytes) return this.overflow(frame);
     }
     this.push(frame);
