@@ -64,7 +64,8 @@ export function createNodeSSE<State = Record<string, unknown>>(
       res.end();
       return undefined;
     }
-    if (req.httpVersionMajor === 1) req.socket.setNoDelay(true);
+    // Small events must not wait for Nagle's algorithm (on HTTP/2: the session's socket).
+    req.socket.setNoDelay?.(true);
     res.writeHead(negotiation.status, negotiation.headers);
     const sink = new ResponseSink(res, negotiation.encoding);
     const session = factory.open(sink, negotiation);
