@@ -1,7 +1,7 @@
 import { isSSEError } from '@sse/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { events, type StreamEvent } from '../src/index';
-import { openStream, send, sleep, startServer, type TestServer } from './helpers';
+import { openStream, send, sleep, startServer, startSSEServer, type TestServer } from './helpers';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -9,6 +9,11 @@ afterEach(async () => {
 });
 async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
   const server = await startServer(...args);
+  cleanup.push(() => server.close());
+  return server;
+}
+async function serveSSE(...args: Parameters<typeof startSSEServer>): Promise<TestServer> {
+  const server = await startSSEServer(...args);
   cleanup.push(() => server.close());
   return server;
 }
@@ -43,12 +48,11 @@ describe('events(): async iteration', () => {
   });
 
   it('oneShot: POSTs once and ends the loop with the response (an LLM-style stream)', async () => {
-    const server = await serve((_req, res, seen) => {
-      openStream(res);
+    const server = await serveSSE((session, seen) => {
       const { prompt } = JSON.parse(seen.body) as { prompt: string };
-      for (const word of prompt.split(' ')) send(res, { data: JSON.stringify({ token: word }) });
-      send(res, { data: '[DONE]' });
-      res.end();
+      for (const word of prompt.split(' ')) session.send({ data: JSON.stringify({ token: word }) });
+      session.send({ data: '[DONE]' });
+      session.close();
     });
     const tokens: string[] = [];
     for await (const event of events(server.url, {
@@ -79,10 +83,9 @@ describe('events(): async iteration', () => {
   });
 
   it('delivers events that arrived before a final error, then throws', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'kept' });
-      res.end();
+    const server = await serveSSE((session) => {
+      session.send({ data: 'kept' });
+      session.close();
     });
     const got: string[] = [];
     const error = await (async () => {

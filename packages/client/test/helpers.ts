@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encode, type Message } from '@sse/core';
+import { createNodeSSE } from '@sse/node';
 
 /** What the test server saw of one request. */
 export interface SeenRequest {
@@ -60,6 +61,31 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
+    },
+  };
+}
+
+/** A session of the @sse/node adapter, as its opener returns it. */
+export type Session = NonNullable<ReturnType<ReturnType<typeof createNodeSSE>>>;
+
+/**
+ * The normal path: a real server whose streams come from the @sse/node adapter (headers,
+ * serialisation, Last-Event-ID parsing). Heartbeats are off unless asked for.
+ */
+export async function startSSEServer(
+  onSession: (session: Session, seen: SeenRequest, index: number) => void,
+  options: Parameters<typeof createNodeSSE>[0] = {},
+): Promise<TestServer> {
+  const sse = createNodeSSE({ heartbeat: false, ...options });
+  const server = await startServer((req, res, seen, index) => {
+    const session = sse(req, res);
+    if (session) onSession(session, seen, index);
+  });
+  return {
+    ...server,
+    async close() {
+      sse.factory.closeAll();
+      await server.close();
     },
   };
 }

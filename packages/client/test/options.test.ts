@@ -5,7 +5,15 @@ import {
   type FetchLike,
   type HeadersContext,
 } from '../src/index';
-import { openStream, record, send, sleep, startServer, type TestServer } from './helpers';
+import {
+  openStream,
+  record,
+  send,
+  sleep,
+  startServer,
+  startSSEServer,
+  type TestServer,
+} from './helpers';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -18,12 +26,14 @@ function track<T extends { close(): unknown }>(thing: T): T {
 const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> =>
   track(await startServer(...args));
 
-/** Each response carries one event with id = request index, then ends: every attempt reconnects. */
+const serveSSE = async (...args: Parameters<typeof startSSEServer>): Promise<TestServer> =>
+  track(await startSSEServer(...args));
+
+/** Each stream carries one event with id = request index, then ends: every attempt reconnects. */
 const numbered = () =>
-  serve((_req, res, _seen, i) => {
-    openStream(res);
-    send(res, { id: `id-${i}`, data: String(i) });
-    res.end();
+  serveSSE((session, _seen, i) => {
+    session.send({ id: `id-${i}`, data: String(i) });
+    session.close();
   });
 
 describe('EventSource: options', () => {
@@ -57,7 +67,7 @@ describe('EventSource: options', () => {
   });
 
   it('sends fixed headers, keeps a caller Accept, and an initial lastEventId from the start', async () => {
-    const server = await serve((_req, res) => openStream(res));
+    const server = await serveSSE(() => {});
     const es = track(
       new EventSource(server.url, {
         headers: new Headers({ 'x-client': 'test', accept: 'text/event-stream, */*' }),
@@ -92,7 +102,7 @@ describe('EventSource: options', () => {
   });
 
   it('uses a custom fetch with the spec request init (credentials from withCredentials)', async () => {
-    const server = await serve((_req, res) => openStream(res));
+    const server = await serveSSE(() => {});
     const inits: RequestInit[] = [];
     const fetch: FetchLike = (input, init) => {
       inits.push(init);
@@ -115,10 +125,7 @@ describe('EventSource: options', () => {
   });
 
   it('retries without cache/credentials where the runtime rejects them (as Workers do)', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'ok' });
-    });
+    const server = await serveSSE((session) => session.send({ data: 'ok' }));
     const inits: RequestInit[] = [];
     const fetch: FetchLike = async (input, init) => {
       inits.push(init);
@@ -135,10 +142,7 @@ describe('EventSource: options', () => {
   });
 
   it('closes when the signal aborts (and never fetches when it is already aborted)', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'x' });
-    });
+    const server = await serveSSE((session) => session.send({ data: 'x' }));
     const controller = new AbortController();
     const es = track(new EventSource(server.url, { signal: controller.signal }));
     const seen = record(es);
@@ -155,9 +159,9 @@ describe('EventSource: options', () => {
   });
 
   it('fails for good with the decoder error when an event exceeds maxEventSize', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'small' }, { data: 'x'.repeat(5000) });
+    const server = await serveSSE((session) => {
+      session.send({ data: 'small' });
+      session.send({ data: 'x'.repeat(5000) });
     });
     const es = track(new EventSource(server.url, { retryDelay: 5, maxEventSize: 1000 }));
     const errors: EventSourceErrorEvent[] = [];
@@ -169,10 +173,9 @@ describe('EventSource: options', () => {
   });
 
   it('oneShot: closes when the response ends, firing close instead of reconnecting', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'answer' });
-      res.end();
+    const server = await serveSSE((session) => {
+      session.send({ data: 'answer' });
+      session.close();
     });
     const es = track(new EventSource(server.url, { oneShot: true, retryDelay: 5 }));
     const seen = record(es);

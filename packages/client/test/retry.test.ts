@@ -1,3 +1,4 @@
+import { createNodeSSE } from '@sse/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   backoffDelay,
@@ -6,7 +7,7 @@ import {
   parseRetryAfter,
   type RetryInfo,
 } from '../src/index';
-import { openStream, record, send, sleep, startServer, type TestServer } from './helpers';
+import { record, sleep, startServer, startSSEServer, type TestServer } from './helpers';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -18,13 +19,11 @@ function track<T extends { close(): unknown }>(thing: T): T {
 }
 const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> =>
   track(await startServer(...args));
+const serveSSE = async (...args: Parameters<typeof startSSEServer>): Promise<TestServer> =>
+  track(await startSSEServer(...args));
 
-/** A server whose every response is an empty 200 stream that ends at once: each attempt fails. */
-const flapping = () =>
-  serve((_req, res) => {
-    openStream(res);
-    res.end();
-  });
+/** A server whose every stream closes at once, without an event: each attempt fails. */
+const flapping = () => serveSSE((session) => session.close());
 
 /** Collects onRetry calls and resolves once `count` have been seen. */
 function retries() {
@@ -109,10 +108,9 @@ describe('EventSource: retry policy', () => {
   });
 
   it('resets the backoff after a healthy connection (one that delivered an event)', async () => {
-    const server = await serve((_req, res, _seen, i) => {
-      openStream(res);
-      if (i === 3) send(res, { data: 'healthy' });
-      res.end();
+    const server = await serveSSE((session, _seen, i) => {
+      if (i === 3) session.send({ data: 'healthy' });
+      session.close();
     });
     const hook = retries();
     track(
@@ -129,10 +127,9 @@ describe('EventSource: retry policy', () => {
   });
 
   it('caps the reconnection time a server sets with retry:', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { retry: 10_000_000, data: 'x' });
-      res.end();
+    const server = await serveSSE((session) => {
+      session.send({ retry: 10_000_000, data: 'x' });
+      session.close();
     });
     const hook = retries();
     const es = track(new EventSource(server.url, { maxServerRetry: 30, onRetry: hook.onRetry }));
@@ -172,15 +169,15 @@ describe('EventSource: retry policy', () => {
     'retries %i with retryOnStatus, honouring Retry-After, then opens',
     async (status) => {
       let failedAt = 0;
-      const server = await serve((_req, res, _seen, i) => {
+      const sse = createNodeSSE({ heartbeat: false });
+      const server = await serve((req, res, _seen, i) => {
         if (i === 0) {
           res.writeHead(status, { 'retry-after': '1' });
           res.end();
           failedAt = Date.now();
           return;
         }
-        openStream(res);
-        send(res, { data: 'recovered' });
+        sse(req, res)?.send({ data: 'recovered' });
       });
       const hook = retries();
       const es = track(
@@ -196,14 +193,14 @@ describe('EventSource: retry policy', () => {
   );
 
   it('lets a function decide which statuses to retry', async () => {
-    const server = await serve((_req, res, _seen, i) => {
+    const sse = createNodeSSE({ heartbeat: false });
+    const server = await serve((req, res, _seen, i) => {
       if (i === 0) {
         res.writeHead(409);
         res.end();
         return;
       }
-      openStream(res);
-      send(res, { data: 'ok' });
+      sse(req, res)?.send({ data: 'ok' });
     });
     const es = track(
       new EventSource(server.url, { retryDelay: 5, retryOnStatus: (s) => s === 409 }),
@@ -228,10 +225,9 @@ describe('EventSource: retry policy', () => {
 
 describe('EventSource: idle timeout', () => {
   it('reconnects when no bytes arrive for idleTimeout ms', async () => {
-    const server = await serve((_req, res, _seen, i) => {
-      openStream(res);
-      if (i === 0) send(res, { id: 'a', data: 'then silence' });
-      else send(res, { data: 'fresh' });
+    const server = await serveSSE((session, _seen, i) => {
+      if (i === 0) session.send({ id: 'a', data: 'then silence' });
+      else session.send({ data: 'fresh' });
     });
     const es = track(new EventSource(server.url, { retryDelay: 5, idleTimeout: 150 }));
     const errors: EventSourceErrorEvent[] = [];
@@ -248,11 +244,7 @@ describe('EventSource: idle timeout', () => {
   });
 
   it('counts comment heartbeats as life', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      const timer = setInterval(() => res.write(': heartbeat\n\n'), 20);
-      res.on('close', () => clearInterval(timer));
-    });
+    const server = await serveSSE(() => {}, { heartbeat: 20 });
     const es = track(new EventSource(server.url, { idleTimeout: 2000 }));
     const seen = record(es);
     await seen.until(1);

@@ -1,6 +1,15 @@
+import { createNodeSSE } from '@sse/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventSource, type EventSourceErrorEvent } from '../src/index';
-import { openStream, record, send, sleep, startServer, type TestServer } from './helpers';
+import {
+  openStream,
+  record,
+  send,
+  sleep,
+  startServer,
+  startSSEServer,
+  type TestServer,
+} from './helpers';
 
 /** Small reconnection times keep the suite quick; only lower bounds are ever asserted. */
 const FAST = { retryDelay: 20 };
@@ -15,10 +24,12 @@ function track<T extends { close(): unknown }>(thing: T): T {
 }
 const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> =>
   track(await startServer(...args));
+const serveSSE = async (...args: Parameters<typeof startSSEServer>): Promise<TestServer> =>
+  track(await startSSEServer(...args));
 
 describe('EventSource: the spec surface', () => {
   it('exposes the constants on the class and on instances, url and withCredentials', async () => {
-    const server = await serve((_req, res) => openStream(res));
+    const server = await serveSSE(() => {});
     const es = track(new EventSource(server.url, { withCredentials: true }));
     expect([EventSource.CONNECTING, EventSource.OPEN, EventSource.CLOSED]).toEqual([0, 1, 2]);
     expect([es.CONNECTING, es.OPEN, es.CLOSED]).toEqual([0, 1, 2]);
@@ -35,9 +46,10 @@ describe('EventSource: the spec surface', () => {
   });
 
   it('opens, then delivers messages and named events with data, lastEventId and origin', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'one' }, { event: 'ping', data: 'two\nlines', id: '7' }, { data: 'three' });
+    const server = await serveSSE((session) => {
+      session.send({ data: 'one' });
+      session.send({ event: 'ping', data: 'two\nlines', id: '7' });
+      session.send({ data: 'three' });
     });
     const es = track(new EventSource(server.url));
     const seen = record(es, ['ping']);
@@ -54,7 +66,7 @@ describe('EventSource: the spec surface', () => {
   });
 
   it('sends Accept: text/event-stream, no-cache, and no Last-Event-ID on the first request', async () => {
-    const server = await serve((_req, res) => openStream(res));
+    const server = await serveSSE(() => {});
     const es = track(new EventSource(server.url));
     await record(es).until(1);
     const { headers, method } = server.requests[0]!;
@@ -65,9 +77,9 @@ describe('EventSource: the spec surface', () => {
   });
 
   it('onopen/onmessage/onerror: setting replaces, null removes', async () => {
-    const server = await serve((_req, res) => {
-      openStream(res);
-      send(res, { data: 'a' }, { data: 'b' });
+    const server = await serveSSE((session) => {
+      session.send({ data: 'a' });
+      session.send({ data: 'b' });
     });
     const es = track(new EventSource(server.url));
     const calls: string[] = [];
@@ -86,7 +98,29 @@ describe('EventSource: the spec surface', () => {
     expect(es.onmessage).toBeNull();
   });
 
-  it('reconnects after a clean end with Last-Event-ID, firing error with readyState CONNECTING first', async () => {
+  it('reconnects after the server closes, and the adapter reads the Last-Event-ID it sends', async () => {
+    const resumedFrom: string[] = [];
+    const server = await serveSSE((session, _seen, i) => {
+      resumedFrom.push(session.lastEventId);
+      session.send({ id: `e${i}`, data: `event ${i}` });
+      if (i < 2) session.close();
+    });
+    const es = track(new EventSource(server.url, FAST));
+    const seen = record(es);
+    expect(await seen.until(8)).toEqual([
+      'open',
+      'message:event 0:e0',
+      'error:0',
+      'open',
+      'message:event 1:e1',
+      'error:0',
+      'open',
+      'message:event 2:e2',
+    ]);
+    expect(resumedFrom).toEqual(['', 'e0', 'e1']);
+  });
+
+  it('keeps the last event ID as the spec says (id-only blocks, NUL, unterminated), firing error with readyState CONNECTING first', async () => {
     const server = await serve((_req, res, _seen, i) => {
       openStream(res);
       if (i === 0) {
@@ -144,13 +178,12 @@ describe('EventSource: the spec surface', () => {
 
   it('honours retry: as the reconnection time (lower bound)', async () => {
     let endedAt = 0;
-    const server = await serve((_req, res, _seen, i) => {
-      openStream(res);
+    const server = await serveSSE((session, _seen, i) => {
       if (i === 0) {
-        send(res, { retry: 150, data: 'slow down' });
+        session.send({ retry: 150, data: 'slow down' });
         endedAt = Date.now();
-        res.end();
-      } else send(res, { data: 'back' });
+        session.close();
+      } else session.send({ data: 'back' });
     });
     const delays: number[] = [];
     const es = track(new EventSource(server.url, { onRetry: (r) => delays.push(r.delay) }));
@@ -204,7 +237,7 @@ describe('EventSource: the spec surface', () => {
     'opens with content type %j',
     async (type) => {
       const server = await serve((_req, res) => {
-        openStream(res, type);
+        openStream(res, type); // raw: the adapter always sends the canonical type
         send(res, { data: 'ok' });
       });
       const es = track(new EventSource(server.url));
@@ -215,15 +248,16 @@ describe('EventSource: the spec surface', () => {
   it.each([301, 302, 307, 308])(
     'follows a %i redirect, and reconnects to the original URL',
     async (status) => {
+      const sse = createNodeSSE({ heartbeat: false });
       const server = await serve((req, res, _seen, i) => {
         if (req.url === '/start') {
           res.writeHead(status, { location: '/stream' });
           res.end();
           return;
         }
-        openStream(res);
-        send(res, { id: String(i), data: `at ${req.url}` });
-        res.end();
+        const session = sse(req, res);
+        session?.send({ id: String(i), data: `at ${req.url}` });
+        session?.close();
       });
       const es = track(new EventSource(`${server.origin}/start`, FAST));
       const seen = record(es);
