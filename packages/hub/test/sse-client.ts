@@ -72,10 +72,28 @@ export class SSEClient {
     await this.ended;
   }
 
-  /** Resolves once `predicate` holds, re-checking on every event and connection end. */
-  async until(predicate: (events: DecodedEvent[]) => boolean): Promise<void> {
+  /**
+   * Resolves once `predicate` holds, re-checking on every event and connection end.
+   * Rejects after `timeoutMs` with what the client has, so a failure explains itself
+   * instead of hanging (a guard against bugs, not a timing assertion).
+   */
+  async until(predicate: (events: DecodedEvent[]) => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (!predicate(this.events)) {
-      await new Promise<void>((resolve) => this.waiters.add(resolve));
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const tail = this.events.slice(-5).map((e) => `${e.type}:${e.data}@${e.lastEventId}`);
+        throw new Error(
+          `${this.path}: condition not met; ${this.events.length} events, cursor ${this.lastEventId}, last ${tail.join(' ')}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
