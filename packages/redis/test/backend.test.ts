@@ -93,6 +93,24 @@ describe.skipIf(SKIP_REASON !== '')(
       await backend.close();
     });
 
+    it('recognises a cursor from before a Redis that restarted empty as stale', async () => {
+      const other = await RedisServer.start(); // no persistence: a restart loses the stream
+      const backend = createRedisBackend({
+        connection: other.url,
+        unavailableAfterMs: 300,
+        onError: () => {},
+      });
+      const old = await backend.append('t', { data: 'gone' });
+      await other.kill();
+      await other.restart();
+      let result = await backend.range(old, new Set(['t'])).catch(() => undefined);
+      while (result === undefined)
+        result = await backend.range(old, new Set(['t'])).catch(() => undefined);
+      expect(result).toEqual({ reset: true, reason: 'stale' });
+      await backend.close();
+      await other.stop();
+    });
+
     it('fails publishes with BACKEND_UNAVAILABLE while Redis is away, and resumes reading after', async () => {
       n++;
       const other = await RedisServer.start(true);

@@ -69,7 +69,7 @@ describe.skipIf(SKIP_REASON !== '')(
       for (const client of [mover, ...stayers]) await client.disconnect();
       await Promise.all(hubs.map((h) => h.stop()));
       await redis.stop();
-    });
+    }, 90_000);
 
     it('two processes: Redis killed and restarted mid-stream, delivery resumes without loss', async () => {
       // Persistence on (AOF, fsync always): what Redis acknowledged survives the kill.
@@ -139,6 +139,6 @@ describe.skipIf(SKIP_REASON !== '')(
       }
       await Promise.all([h1.stop(), h2.stop()]);
       await redis.stop();
-    });
+    }, 90_000);
   },
 );
