@@ -142,6 +142,7 @@ export async function serverBench(cfg: RunConfig): Promise<SectionResult> {
     ratios,
     notes: [
       'Every server sends the same frames (`id` + one line of ~100 bytes of JSON data); better-sse adds `event: message` (its push always names the event) and is given `serializer: String` because the data is already JSON.',
+      '@sse/web, @sse/hono and hono streamSSE run on @hono/node-server, which bridges web streams to node:http and costs memory and CPU of its own: for them, hono streamSSE is the same-transport peer.',
       'RSS per connection is noisy (allocator pages); heap+external after GC is the steadier figure. The load generator (this process) is not counted.',
     ],
     data,
