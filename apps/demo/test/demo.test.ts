@@ -3,15 +3,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
 import { buildPublic } from '../build.mjs';
 import { type Demo, startDemo } from '../src/server';
+import { chromiumPath, launchChromium, openDemo } from './browser';
 
-const chromiumPath = process.env.SSE_CHROMIUM ?? '/usr/bin/chromium';
 const screenshot = fileURLToPath(new URL('../../../docs/demo.png', import.meta.url));
-const HISTORY = 48;
+const HISTORY = 96;
 /** What `/events` says serves it. */
 const HONO_ROUTE = '@sse/hono';
 
@@ -43,16 +43,6 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
           [...li.querySelectorAll('span')].map((span) => span.textContent ?? '').join(' '),
         ),
       );
-  const open = async (page: Page) => {
-    await page.goto(demo.url);
-    await page.waitForFunction(
-      () => document.getElementById('state')?.textContent === 'OPEN',
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
-  };
 
   beforeAll(async () => {
     mkdirSync(dirname(screenshot), { recursive: true });
@@ -65,23 +55,10 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
       retryMs: 500,
       metricsIntervalMs: 250,
     });
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(dir);
     a = context.pages()[0] ?? (await context.newPage());
     b = await context.newPage();
-    await Promise.all([open(a), open(b)]);
+    await Promise.all([openDemo(a, demo.url), openDemo(b, demo.url)]);
   }, 120_000);
 
   afterAll(async () => {

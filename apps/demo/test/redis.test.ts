@@ -5,13 +5,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
 import { buildPublic } from '../build.mjs';
 import { type Demo, startDemo } from '../src/server';
+import { chromiumPath, launchChromium, openDemo } from './browser';
 
-const chromiumPath = process.env.SSE_CHROMIUM ?? '/usr/bin/chromium';
 const redisPath = process.env.SSE_REDIS_SERVER ?? '/usr/bin/redis-server';
 const missing = [chromiumPath, redisPath].filter((path) => !existsSync(path));
 
@@ -65,26 +65,9 @@ describe.skipIf(missing.length > 0)(
       const options = { port: 0, publicDir: join(dir, 'public'), redisUrl: redis.url };
       one = await startDemo(options);
       two = await startDemo(options);
-      context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-        executablePath: chromiumPath,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      context = await launchChromium(dir);
       page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(two.url);
-      await page.waitForFunction(
-        () => document.getElementById('state')?.textContent === 'OPEN',
-        null,
-        { timeout: 30_000 },
-      );
+      await openDemo(page, two.url);
     }, 120_000);
 
     afterAll(async () => {
