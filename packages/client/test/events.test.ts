@@ -1,22 +1,9 @@
 import { isSSEError } from '@sse/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { events, type StreamEvent } from '../src/index';
-import { openStream, send, sleep, startServer, startSSEServer, type TestServer } from './helpers';
+import { lifecycle, openStream, send, sleep } from './helpers';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const server = await startServer(...args);
-  cleanup.push(() => server.close());
-  return server;
-}
-async function serveSSE(...args: Parameters<typeof startSSEServer>): Promise<TestServer> {
-  const server = await startSSEServer(...args);
-  cleanup.push(() => server.close());
-  return server;
-}
+const { serve, serveSSE } = lifecycle();
 
 describe('events(): async iteration', () => {
   it('yields events across reconnects, and break closes the connection', async () => {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { encode, type Message } from '@sse/core';
 import { createNodeSSE } from '@sse/node';
+import { afterEach } from 'vitest';
 
 /** What the test server saw of one request. */
 export interface SeenRequest {
@@ -135,3 +136,24 @@ export function record(
 
 /** Resolves after `ms` (used only to give a wrong behaviour the chance to show). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Per-test cleanup: what `track` gets (sources, servers) is closed after each test, last
+ * first, so no socket or timer outlives its test. Call once at the top of a test file.
+ */
+export function lifecycle() {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  const track = <T extends { close(): unknown }>(thing: T): T => {
+    cleanup.push(() => thing.close());
+    return thing;
+  };
+  return {
+    track,
+    serve: async (...args: Parameters<typeof startServer>) => track(await startServer(...args)),
+    serveSSE: async (...args: Parameters<typeof startSSEServer>) =>
+      track(await startSSEServer(...args)),
+  };
+}

@@ -1,33 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   EventSource,
   type EventSourceErrorEvent,
   type FetchLike,
   type HeadersContext,
 } from '../src/index';
-import {
-  openStream,
-  record,
-  send,
-  sleep,
-  startServer,
-  startSSEServer,
-  type TestServer,
-} from './helpers';
+import { lifecycle, openStream, record, send, sleep } from './helpers';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-function track<T extends { close(): unknown }>(thing: T): T {
-  cleanup.push(() => thing.close());
-  return thing;
-}
-const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> =>
-  track(await startServer(...args));
-
-const serveSSE = async (...args: Parameters<typeof startSSEServer>): Promise<TestServer> =>
-  track(await startSSEServer(...args));
+const { track, serve, serveSSE } = lifecycle();
 
 /** Each stream carries one event with id = request index, then ends: every attempt reconnects. */
 const numbered = () =>

@@ -1,5 +1,5 @@
 import { createNodeSSE } from '@sse/node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   backoffDelay,
   EventSource,
@@ -7,20 +7,9 @@ import {
   parseRetryAfter,
   type RetryInfo,
 } from '../src/index';
-import { record, sleep, startServer, startSSEServer, type TestServer } from './helpers';
+import { lifecycle, record, sleep } from './helpers';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-function track<T extends { close(): unknown }>(thing: T): T {
-  cleanup.push(() => thing.close());
-  return thing;
-}
-const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> =>
-  track(await startServer(...args));
-const serveSSE = async (...args: Parameters<typeof startSSEServer>): Promise<TestServer> =>
-  track(await startSSEServer(...args));
+const { track, serve, serveSSE } = lifecycle();
 
 /** A server whose every stream closes at once, without an event: each attempt fails. */
 const flapping = () => serveSSE((session) => session.close());

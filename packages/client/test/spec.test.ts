@@ -1,31 +1,12 @@
 import { createNodeSSE } from '@sse/node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventSource, type EventSourceErrorEvent } from '../src/index';
-import {
-  openStream,
-  record,
-  send,
-  sleep,
-  startServer,
-  startSSEServer,
-  type TestServer,
-} from './helpers';
+import { lifecycle, openStream, record, send, sleep, startServer } from './helpers';
 
 /** Small reconnection times keep the suite quick; only lower bounds are ever asserted. */
 const FAST = { retryDelay: 20 };
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-function track<T extends { close(): unknown }>(thing: T): T {
-  cleanup.push(() => thing.close());
-  return thing;
-}
-const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> =>
-  track(await startServer(...args));
-const serveSSE = async (...args: Parameters<typeof startSSEServer>): Promise<TestServer> =>
-  track(await startSSEServer(...args));
+const { track, serve, serveSSE } = lifecycle();
 
 describe('EventSource: the spec surface', () => {
   it('exposes the constants on the class and on instances, url and withCredentials', async () => {
