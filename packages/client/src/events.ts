@@ -37,7 +37,9 @@ export function events(
     wake?.();
     wake = undefined;
   };
-  const connection = connect(new URL(url).href, options, {
+  // Relative URLs resolve against the page, as for `EventSource`; elsewhere they must be absolute.
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const connection = connect(new URL(url, base).href, options, {
     open() {},
     event(event, origin) {
       queue.push({ ...event, origin });

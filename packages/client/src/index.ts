@@ -1,7 +1,7 @@
 export { backoffDelay, parseRetryAfter } from './backoff';
-export type { Connection, ConnectionHooks, ReadyState } from './connection';
+export type { ReadyState } from './connection';
 export { EventSourceError, EventSourceErrorEvent } from './error';
-export { EventSource } from './event-source';
+export { EventSource, type EventSourceEventMap } from './event-source';
 export { type EventsOptions, events, type StreamEvent } from './events';
 export type {
   EventSourceOptions,
