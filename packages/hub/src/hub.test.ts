@@ -292,7 +292,8 @@ describe('createHub: replay', () => {
     const s = new RecordingSession(cursor);
     const subscribed = hub.subscribe(s, 't');
     let last = '';
-    for (let i = 0; i < 3; i++) last = await hub.publish('t', { data: `${i}` });
+    // More than maxHeldEvents after the registration (which waits a tick for the backend).
+    for (let i = 0; i < 5; i++) last = await hub.publish('t', { data: `${i}` });
     release();
     await subscribed;
     expect(s.seen).toEqual([

@@ -226,14 +226,13 @@ export function createHub(options: HubOptions = {}): Hub {
   }
 
   /**
-   * Replays after `cursor` (or announces the head when there is none), then releases
-   * the held live events that follow: exactly once, in order.
+   * Replays after `cursor` (or, without one, gives the client `start` as its cursor),
+   * then releases the held live events that follow: exactly once, in order. `start`
+   * is the backend's position when the subscriber was registered: every later event
+   * is in `held` or still to come.
    */
-  async function catchUp(sub: Sub, cursor: string): Promise<void> {
+  async function catchUp(sub: Sub, cursor: string, start: string): Promise<void> {
     const result = cursor === '' ? null : await backend.range(cursor, new Set(sub.topics));
-    // No cursor: give the client one (an id-only frame fires no event), so that if it
-    // reconnects before the first event it still resumes without a gap.
-    const head = result === null || result.reset ? await backend.head() : '';
     if (sub.closed) return;
     const held = sub.held ?? [];
     sub.held = null;
@@ -242,19 +241,20 @@ export function createHub(options: HubOptions = {}): Hub {
       sendReset(sub, 'overflow', sub.newest);
       return;
     }
-    let floor = cursor;
+    let floor = start;
     if (result === null) {
-      floor = head;
-      sub.subscriber.sendEncoded(encoder.encode(encode({ id: head })));
+      // An id-only frame fires no event but gives the client a cursor, so that even a
+      // reconnect before its first event resumes without a gap.
+      if (start !== '') sub.subscriber.sendEncoded(encoder.encode(encode({ id: start })));
     } else if (result.reset) {
-      floor = head;
-      sendReset(sub, result.reason, head);
+      sendReset(sub, result.reason, start);
     } else {
       for (const event of result.events) write(sub, frameOf(event), 'replayed');
       const last = result.events[result.events.length - 1];
-      if (last !== undefined) floor = last.id;
+      // The history read ran after registration, so it reaches at least `start`.
+      floor = last === undefined ? cursor : last.id;
     }
-    // Held events the replay (or the head) already covered are skipped.
+    // Held events the replay already covered are skipped.
     for (const event of held) {
       if (backend.compare(event.id, floor) > 0) write(sub, frameOf(event), 'delivered');
     }
@@ -297,10 +297,11 @@ export function createHub(options: HubOptions = {}): Hub {
           );
         }
       }
+      await backend.ready();
+      if (closed) throw closedError();
       if (!subscriber.isOpen) {
         throw new SSEError('SESSION_CLOSED', 'The session ended before the subscription started.');
       }
-      if (closed) throw closedError();
       const sub: Sub = {
         subscriber,
         topics,
@@ -318,8 +319,10 @@ export function createHub(options: HubOptions = {}): Hub {
         subs.add(sub);
       }
       subscriber.signal.addEventListener('abort', sub.onEnd, { once: true });
+      // Read in the same tick as the registration: no event can fall between the two.
+      const start = backend.position() ?? '';
       try {
-        await catchUp(sub, subscribeOptions.lastEventId ?? subscriber.lastEventId);
+        await catchUp(sub, subscribeOptions.lastEventId ?? subscriber.lastEventId, start);
       } catch (error) {
         remove(sub);
         throw error;

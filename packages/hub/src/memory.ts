@@ -71,8 +71,12 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       return Promise.resolve({ reset: false, events });
     },
 
-    head(): Promise<string> {
-      return Promise.resolve(idOf(history.lastSeq));
+    ready(): Promise<void> {
+      return Promise.resolve();
+    },
+
+    position(): string {
+      return idOf(history.lastSeq);
     },
 
     listen(listener: (event: HubEvent) => void): () => void {

@@ -43,10 +43,17 @@ export interface Backend {
    */
   range(cursor: string, topics: ReadonlySet<string>): Promise<RangeResult>;
   /**
-   * The newest id, or when there is none an origin id that resumes losslessly from
-   * the very first event. Sent to subscribers without a cursor so they have one.
+   * Resolves once `position()` is known (at once for the in-memory backend; after
+   * the first read of a network backend), or rejects with `BACKEND_UNAVAILABLE`.
    */
-  head(): Promise<string>;
+  ready(): Promise<void>;
+  /**
+   * The id of the newest event already handed to listeners (an origin id before the
+   * first), read synchronously: every event after it reaches the listeners later. A
+   * subscriber registered at the same moment starts exactly there. Undefined until
+   * `ready()` has resolved.
+   */
+  position(): string | undefined;
   /** Calls `listener` for every event appended from now on, in id order. Returns a stop function. */
   listen(listener: (event: HubEvent) => void): () => void;
   /** Orders two ids of this backend: negative, zero or positive. */

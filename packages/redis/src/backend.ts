@@ -20,6 +20,12 @@ export interface RedisBackendOptions {
    * `BACKEND_UNAVAILABLE`, in ms (also the grace period at startup). Default 2,000.
    */
   unavailableAfterMs?: number;
+  /**
+   * How long one command may take once sent, in ms, before it fails with
+   * `BACKEND_UNAVAILABLE` (a Redis that hangs must not hang publishes). The blocking
+   * read gets `blockMs` more. Default 5,000.
+   */
+  commandTimeoutMs?: number;
   /** Most delay between the reader's reconnection attempts, in ms. Default 2,000. */
   maxRetryDelayMs?: number;
   /** Told about failures the backend recovers from by itself (reader errors, foreign entries). Default `console.error`. */
@@ -34,6 +40,7 @@ export const REDIS_DEFAULTS = {
   blockMs: 5_000,
   batch: 500,
   unavailableAfterMs: 2_000,
+  commandTimeoutMs: 5_000,
   maxRetryDelayMs: 2_000,
 } as const;
 
@@ -79,11 +86,12 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
       throw new RangeError(`${name} must be a positive integer, got ${o[name]}`);
     }
   }
+  const strict = { ...STRICT, commandTimeout: o.commandTimeoutMs };
   const writer =
     typeof o.connection === 'string'
-      ? new Redis(o.connection, STRICT)
-      : new Redis({ ...o.connection, ...STRICT });
-  const reader = writer.duplicate();
+      ? new Redis(o.connection, strict)
+      : new Redis({ ...o.connection, ...strict });
+  const reader = writer.duplicate({ commandTimeout: o.blockMs + o.commandTimeoutMs });
   // ioredis emits 'error' on every failed reconnect; the commands report what matters.
   writer.on('error', () => {});
   reader.on('error', () => {});
@@ -233,7 +241,6 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
     },
 
     async range(cursor: string, topics: ReadonlySet<string>): Promise<RangeResult> {
-      await connected(reader, 'start reading', lastId === undefined ? ready : undefined);
       if (parseStreamId(cursor) === undefined) return { reset: true, reason: 'stale' };
       return command('read history', async () => {
         const events: HubEvent[] = [];
@@ -267,9 +274,14 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
       });
     },
 
-    async head(): Promise<string> {
-      await connected(reader, 'start reading', lastId === undefined ? ready : undefined);
-      return command('read the head', () => newestId(writer));
+    async ready(): Promise<void> {
+      // Only the first position needs Redis: later, subscribers without a cursor can
+      // start during an outage and receive what follows once the reader is back.
+      if (lastId === undefined) await connected(reader, 'start reading', ready);
+    },
+
+    position(): string | undefined {
+      return lastId;
     },
 
     listen(listener: (event: HubEvent) => void): () => void {
