@@ -109,7 +109,7 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
       const r = await broadcast(key, subs, events, reps);
       data.push({ entrant: key, subs, events, result: r });
       if (typeof r === 'string') {
-        rows.push([fmt(subs), label, r, '', '', '', '', '']);
+        rows.push([fmt(subs), label, r, '', '', '', '']);
         continue;
       }
       got.set(key, r);
@@ -121,7 +121,6 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
         fmt(r.p99, 1),
         fmt(r.cpuPerDelivery, 2),
         fmt(r.memPerSub / 1024, 1),
-        '',
       ]);
     }
     const ours = got.get('hub-sse');

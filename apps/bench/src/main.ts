@@ -122,10 +122,26 @@ function writeDocs(
   const a = text.indexOf(start);
   const b = text.indexOf(end);
   if (a === -1 || b === -1) throw new Error(`docs/BENCHMARKS.md has no ${part} markers`);
+  const ratios = results.flatMap((r) => r.ratios);
+  const summary: Table = {
+    title: 'Summary: every ratio of this run (ours / theirs)',
+    columns: ['comparison', 'ratio', 'target', 'met'],
+    rows: ratios.map((r) => [
+      r.name,
+      ratio(r.value),
+      target(r),
+      r.target === undefined || r.value === null
+        ? ''
+        : (r.better === 'lower' ? r.value <= r.target : r.value >= r.target)
+          ? 'yes'
+          : 'no',
+    ]),
+  };
   const body = [
     '',
-    `Run on ${date.toISOString().slice(0, 16).replace('T', ' ')} UTC. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}.`,
+    `Run on ${date.toISOString().slice(0, 16).replace('T', ' ')} UTC. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; load average at the start ${m.loadAverage} (other jobs shared the machine).`,
     '',
+    ...(ratios.length ? [markdown(summary)] : []),
     ...results.map(render),
   ].join('\n');
   writeFileSync(path, text.slice(0, a + start.length) + body + text.slice(b));

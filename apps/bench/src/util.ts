@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 /** How big a run is: `quick` is the CI smoke check, `full` the published numbers. */
 export interface RunConfig {
@@ -90,6 +90,9 @@ export function machine(): Record<string, string | number> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     os: kernel,
+    loadAverage: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 
