@@ -189,8 +189,9 @@ export function createHub(options: HubOptions = {}): Hub {
   function onEvent(event: HubEvent): void {
     const subs = byTopic.get(event.topic);
     if (subs === undefined) return;
+    let frame: Uint8Array | undefined; // encoded on first need, then shared by all
     for (const sub of subs) {
-      if (sub.held === null) write(sub, frameOf(event), 'delivered');
+      if (sub.held === null) write(sub, (frame ??= frameOf(event)), 'delivered');
       else {
         sub.newest = event.id;
         if (sub.overflowed) continue;
