@@ -1,30 +1,14 @@
 import { isSSEError } from '@sse/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { commands } from './commands.test-helper';
 import { RecordingSession } from './fake-session.test-helper';
 import { createHub } from './hub';
 import { createMemoryBackend } from './memory';
 
 const TOPICS = ['a', 'b', 'c'] as const;
 
-type Command =
-  | { kind: 'publish'; topic: number }
-  | { kind: 'disconnect'; client: number }
-  | { kind: 'reconnect'; client: number }
-  | { kind: 'tick' };
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('publish' as const), topic: fc.nat(2) }), weight: 5 },
-  {
-    arbitrary: fc.record({ kind: fc.constant('disconnect' as const), client: fc.nat(3) }),
-    weight: 2,
-  },
-  {
-    arbitrary: fc.record({ kind: fc.constant('reconnect' as const), client: fc.nat(3) }),
-    weight: 3,
-  },
-  { arbitrary: fc.constant({ kind: 'tick' as const }), weight: 2 },
-);
+const command = commands({ topics: TOPICS.length, clients: 4, ticks: true });
 
 describe('replay property', () => {
   it('every client ends with exactly the published sequence of its topics', async () => {

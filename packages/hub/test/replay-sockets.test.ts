@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createNodeSSE } from '@sse/node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../src/commands.test-helper';
 import { createHub, type Hub } from '../src/index';
 import { SSEClient } from './sse-client';
 
@@ -9,22 +10,7 @@ const TOPICS = ['a', 'b', 'c'];
 /** The sequence number of an in-memory id (`<epoch>-<seq>`). */
 const seq = (id: string) => Number(id.slice(id.lastIndexOf('-') + 1));
 
-type Command =
-  | { kind: 'publish'; topic: number }
-  | { kind: 'disconnect'; client: number }
-  | { kind: 'reconnect'; client: number };
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('publish' as const), topic: fc.nat(2) }), weight: 6 },
-  {
-    arbitrary: fc.record({ kind: fc.constant('disconnect' as const), client: fc.nat(2) }),
-    weight: 1,
-  },
-  {
-    arbitrary: fc.record({ kind: fc.constant('reconnect' as const), client: fc.nat(2) }),
-    weight: 2,
-  },
-);
+const command = commands({ topics: TOPICS.length, clients: 3, ticks: false });
 
 describe('replay property over real sockets (@sse/node)', () => {
   let hub: Hub;
@@ -74,6 +60,7 @@ describe('replay property over real sockets (@sse/node)', () => {
               published.push({ topic, data, id: await hub.publish(topic, { data }) });
               continue;
             }
+            if (cmd.kind === 'tick') continue; // not generated here (ticks: false)
             const c = clients[cmd.client] as (typeof clients)[number];
             if (cmd.kind === 'disconnect' && c.open) {
               await c.client.disconnect();
