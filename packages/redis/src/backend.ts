@@ -104,11 +104,27 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
     markReady = resolve;
   });
 
+  // One pending 'ready' wait per connection, however many commands wait on it.
+  const readyWaits = new Map<Redis, Promise<void>>();
+  function nextReady(client: Redis): Promise<void> {
+    let wait = readyWaits.get(client);
+    if (wait === undefined) {
+      wait = new Promise<void>((resolve) =>
+        client.once('ready', () => {
+          readyWaits.delete(client);
+          resolve();
+        }),
+      );
+      readyWaits.set(client, wait);
+    }
+    return wait;
+  }
+
   /** Waits (bounded) until `client` is connected, or fails with BACKEND_UNAVAILABLE. */
   async function connected(client: Redis, what: string, until?: Promise<void>): Promise<void> {
     if (closed) throw new SSEError('BACKEND_UNAVAILABLE', 'The Redis backend is closed.');
     if (client.status === 'ready' && until === undefined) return;
-    const waiting = until ?? new Promise<void>((resolve) => client.once('ready', resolve));
+    const waiting = until ?? nextReady(client);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), o.unavailableAfterMs);
@@ -162,11 +178,13 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
   /** Resolves after `ms`, or at once when the backend closes. */
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => {
+      const wake = () => {
         clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', wake);
         resolve();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      stopping.signal.addEventListener('abort', wake);
     });
 
   /** The fan-out: one blocking read at a time, resuming from the last delivered id after any failure. */
