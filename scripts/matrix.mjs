@@ -16,7 +16,7 @@
 //   features that only exist in its Node runner cannot run there: they are left out and
 //   listed with the reason.
 // Exit status: non-zero when any test failed in any runtime (or a runtime could not start).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join, relative } from 'node:path';
@@ -409,8 +409,18 @@ function updateReadme(head, sep, rows, notes, date) {
         ]
       : []),
   ].join('\n');
-  writeFileSync(path, text.slice(0, a + start.length) + body + text.slice(b));
+  writeFileSync(path, text.slice(0, a + start.length) + formatMarkdown(body) + text.slice(b));
   console.log('[matrix] README.md table updated');
+}
+
+/** Formats generated Markdown as Biome does, so `biome ci` passes on the README. */
+function formatMarkdown(text) {
+  const biome = join(root, 'node_modules', '.bin', 'biome');
+  const r = spawnSync(biome, ['format', '--stdin-file-path=matrix.md'], {
+    input: text,
+    encoding: 'utf8',
+  });
+  return r.status === 0 && r.stdout ? `\n${r.stdout.trim()}\n` : text;
 }
 
 await main();
