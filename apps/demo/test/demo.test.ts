@@ -10,7 +10,19 @@ import { buildPublic } from '../build.mjs';
 import { type Demo, startDemo } from '../src/server';
 import { chromiumPath, launchChromium, openDemo } from './browser';
 
-const screenshot = fileURLToPath(new URL('../../../docs/demo.png', import.meta.url));
+/**
+ * Every run saves the page as a test artifact (test-results/, not committed); the
+ * README's picture in docs/ is replaced only when SSE_UPDATE_SCREENSHOT=1, so a test
+ * run leaves the work tree clean.
+ */
+const screenshot = fileURLToPath(
+  new URL(
+    process.env.SSE_UPDATE_SCREENSHOT === '1'
+      ? '../../../docs/demo.png'
+      : '../../../test-results/demo.png',
+    import.meta.url,
+  ),
+);
 const HISTORY = 96;
 /** What `/events` says serves it. */
 const HONO_ROUTE = '@sse/hono';
