@@ -6,6 +6,20 @@ import type { ContentEncoding, ServerSession, SessionSink } from '@sse/server';
 /** Any Node response the adapter binds to: HTTP/1.x (`http`, `https`) or the HTTP/2 compat API. */
 export type NodeResponse = ServerResponse | Http2ServerResponse;
 
+/**
+ * Compressor settings for a live stream, where every event is flushed on its own:
+ * node:zlib's Brotli default (quality 11, a 4 MiB window) cannot keep up with a busy
+ * stream and holds megabytes per connection, so Brotli runs at quality 4 with a
+ * 256 KiB window (lgwin 18); gzip and deflate keep zlib's default level 6.
+ */
+const BROTLI_OPTIONS = {
+  params: {
+    [constants.BROTLI_PARAM_QUALITY]: 4,
+    [constants.BROTLI_PARAM_LGWIN]: 18,
+  },
+};
+const ZLIB_OPTIONS = { level: 6 };
+
 /** Where the session lives on its response, so listeners need no closure per connection. */
 const kSession = Symbol('sse.session');
 type Tagged = { [kSession]?: ServerSession<unknown> };
@@ -44,10 +58,10 @@ export class ResponseSink implements SessionSink {
     } else {
       this.compressor =
         encoding === 'br'
-          ? (createBrotliCompress() as unknown as Gzip)
+          ? (createBrotliCompress(BROTLI_OPTIONS) as unknown as Gzip)
           : encoding === 'gzip'
-            ? createGzip()
-            : createDeflate();
+            ? createGzip(ZLIB_OPTIONS)
+            : createDeflate(ZLIB_OPTIONS);
       this.flushKind =
         encoding === 'br' ? constants.BROTLI_OPERATION_FLUSH : constants.Z_SYNC_FLUSH;
       this.compressor.pipe(res as unknown as NodeJS.WritableStream);

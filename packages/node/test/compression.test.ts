@@ -63,6 +63,44 @@ describe('opt-in streaming compression', () => {
     },
   );
 
+  it.each(['br', 'gzip'] as ContentEncoding[])(
+    '%s keeps up with a fast stream of JSON events under the default limits',
+    async (coding) => {
+      // More bytes than the default 1 MiB queue, published one per event-loop turn: a
+      // compressor slower than the producer (Brotli's default quality 11) fills the
+      // queue and the slow-client policy ends the stream.
+      const events = 3000;
+      const count = sessions.length;
+      const res = await request('/events', coding);
+      const body = Readable.toWeb(res.pipe(decompressors[coding]())) as ReadableStream<Uint8Array>;
+      const reader = new StreamReader(body);
+      await until(() => sessions.length === count + 1);
+      const session = sessions[count]!;
+      const json = (i: number) =>
+        JSON.stringify({
+          seq: i,
+          user: `user-${i % 97}`,
+          items: Array.from({ length: 16 }, (_, k) => ({ id: i * 16 + k, price: (i * k) % 1000 })),
+          text: `message number ${i} in a stream of JSON events`,
+        });
+      let bytes = 0;
+      for (let i = 0; i < events; i++) {
+        const data = json(i);
+        bytes += data.length;
+        session.send({ id: String(i), data });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(bytes).toBeGreaterThan(1024 * 1024);
+      expect(session.endReason).toBeUndefined();
+      session.close();
+      await reader.ended;
+      const got = reader.events();
+      expect(got).toHaveLength(events);
+      expect(got[events - 1]).toMatchObject({ id: String(events - 1), data: json(events - 1) });
+    },
+    60_000,
+  );
+
   it.each([
     ['is off unless asked for', '/plain', 'gzip, br'],
     ['sends identity when the client accepts no offered coding', '/events', 'identity'],
