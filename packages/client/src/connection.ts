@@ -8,6 +8,11 @@ import { backoffDelay, parseRetryAfter } from './backoff';
 import { EventSourceError } from './error';
 import type { EventSourceOptions } from './options';
 
+/** One event from `events()`: the decoded fields plus the origin of the final URL. */
+export interface StreamEvent extends DecodedEvent {
+  origin: string;
+}
+
 /** The spec's `readyState` values. */
 export type ReadyState = 0 | 1 | 2;
 
@@ -15,8 +20,8 @@ export type ReadyState = 0 | 1 | 2;
 export interface ConnectionHooks {
   /** A 200 `text/event-stream` response arrived; readyState is OPEN. */
   open(): void;
-  /** An event was decoded. `origin` is the origin of the final (post-redirect) URL. */
-  event(event: DecodedEvent, origin: string): void;
+  /** An event was decoded; its `origin` is that of the final (post-redirect) URL. */
+  event(event: StreamEvent): void;
   /** Something failed; readyState is CONNECTING (a retry is scheduled) or CLOSED (final). */
   error(error: EventSourceError): void;
   /** The source stopped without an error: a one-shot stream ended, or the signal aborted. */
@@ -57,27 +62,43 @@ export function connect(
     retryOnStatus,
     maxRetryDelay = 30_000,
     maxServerRetry = 60_000,
-    maxAttempts = Number.POSITIVE_INFINITY,
+    maxAttempts,
     idleTimeout = 0,
     random = Math.random,
   } = options;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const base: RequestInit = {
-    method: options.method ?? 'GET',
-    body: options.body ?? null,
-    cache: 'no-store',
-    credentials: options.credentials ?? (options.withCredentials ? 'include' : 'same-origin'),
-    redirect: 'follow',
-  };
   let state: ReadyState = CONNECTING;
-  let lastEventId = options.lastEventId ?? '';
   let reconnectionTime = options.retryDelay ?? 3000;
   // Consecutive failed attempts since the last healthy connection (one that delivered an event).
   let failures = 0;
   let controller: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let idle: ReturnType<typeof setTimeout> | undefined;
+  // When bytes last arrived (performance.now()), read by the idle watch.
+  let seen = 0;
   let stopWaiting = ignore;
+  // The origin of the current response's final URL, given to every event.
+  let origin = '';
+  let limit: SSEError | undefined;
+  // One decoder for the whole connection, reset per response: it owns the last event ID
+  // (starting from `options.lastEventId`) and reads its limits, maxLineLength and maxEventSize.
+  const decoder = createDecoder(
+    {
+      onEvent(event) {
+        failures = 0; // a healthy connection: the next failure starts the backoff again
+        // The decoder's fresh object, completed in place: no copy per event.
+        (event as StreamEvent).origin = origin;
+        if (state === OPEN) hooks.event(event as StreamEvent);
+      },
+      onRetry(ms) {
+        reconnectionTime = Math.min(ms, maxServerRetry);
+      },
+      onError(e) {
+        limit ??= e;
+      },
+    },
+    options,
+  );
 
   const close = () => {
     if (state === CLOSED) return false;
@@ -96,7 +117,8 @@ export function connect(
   const retry = (reason: EventSourceError, notBefore = 0): unknown => {
     if (state === CLOSED) return;
     if (options.oneShot) return fail(reason);
-    if (++failures >= maxAttempts) {
+    // No maxAttempts (undefined) compares false: unlimited.
+    if (++failures >= maxAttempts!) {
       return fail(
         new EventSourceError(
           'MAX_ATTEMPTS',
@@ -121,23 +143,28 @@ export function connect(
   const whenOnline = () => {
     const g = globalThis as Partial<EventTarget> & { navigator?: { onLine?: boolean } };
     if (g.navigator?.onLine !== false || !g.addEventListener) return void attempt();
-    const online = () => void attempt();
-    g.addEventListener('online', online, { once: true });
-    stopWaiting = () => g.removeEventListener?.('online', online);
+    g.addEventListener('online', attempt, { once: true });
+    stopWaiting = () => g.removeEventListener?.('online', attempt);
   };
 
-  /** Restarts the idle timer; when it fires, the current request is aborted as dead. */
+  /**
+   * Restarts the idle watch: one timer that, when due, looks at when bytes last arrived
+   * (`seen`, a timestamp each chunk sets, so no timer is reset per chunk) and either waits
+   * the rest of the time or aborts the current request as dead.
+   */
   const armIdle = (current: AbortController) => {
     clearTimeout(idle);
-    if (idleTimeout > 0) {
-      idle = setTimeout(
-        () =>
-          current.abort(
-            new EventSourceError('IDLE_TIMEOUT', `No bytes for ${idleTimeout} ms (idleTimeout)`),
-          ),
-        idleTimeout,
-      );
-    }
+    seen = performance.now();
+    const check = () => {
+      const left = seen + idleTimeout - performance.now();
+      if (left > 0) idle = setTimeout(check, left);
+      else {
+        current.abort(
+          new EventSourceError('IDLE_TIMEOUT', `No bytes for ${idleTimeout} ms (idleTimeout)`),
+        );
+      }
+    };
+    if (idleTimeout > 0) idle = setTimeout(check, idleTimeout);
   };
 
   /** A failure while connecting or reading: our own abort reason (idle timeout) or a network error. */
@@ -153,6 +180,7 @@ export function connect(
   };
 
   const request = async (current: AbortController): Promise<Response> => {
+    const { lastEventId } = decoder;
     const headers = new Headers(
       typeof headersOption === 'function'
         ? await headersOption({ attempt: failures, lastEventId })
@@ -160,7 +188,15 @@ export function connect(
     );
     if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
     if (lastEventId) headers.set('last-event-id', lastEventId);
-    const init: RequestInit = { ...base, headers, signal: current.signal };
+    const init: RequestInit = {
+      method: options.method ?? 'GET',
+      body: options.body ?? null,
+      cache: 'no-store',
+      credentials: options.credentials ?? (options.withCredentials ? 'include' : 'same-origin'),
+      redirect: 'follow',
+      headers,
+      signal: current.signal,
+    };
     if (current.signal.aborted) throw current.signal.reason;
     try {
       return await doFetch(url, init);
@@ -168,8 +204,9 @@ export function connect(
       if (!(e instanceof TypeError) || !UNSUPPORTED_INIT.test(e.message)) throw e;
       // What `cache: 'no-store'` would have sent, so intermediaries still do not cache.
       if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache');
-      const { cache: _cache, credentials: _credentials, ...rest } = init;
-      return doFetch(url, rest);
+      delete init.cache;
+      delete init.credentials;
+      return doFetch(url, init);
     }
   };
 
@@ -210,23 +247,8 @@ export function connect(
     state = OPEN;
     hooks.open();
     if (state !== OPEN || !body) return;
-    const origin = new URL(response.url || url).origin;
-    let limit: SSEError | undefined;
-    const decoder = createDecoder(
-      {
-        onEvent(event) {
-          failures = 0; // a healthy connection: the next failure starts the backoff again
-          if (state === OPEN) hooks.event(event, origin);
-        },
-        onRetry(ms) {
-          reconnectionTime = Math.min(ms, maxServerRetry);
-        },
-        onError(e) {
-          limit ??= e;
-        },
-      },
-      { ...options, lastEventId }, // the decoder reads its limits, maxLineLength and maxEventSize
-    );
+    origin = new URL(response.url || url).origin;
+    decoder.reset(); // a new stream; the last event ID carries over
     const reader = body.getReader();
     let reason: EventSourceError | undefined;
     try {
@@ -234,9 +256,8 @@ export function connect(
         const { done, value } = await reader.read();
         if (state !== OPEN) return;
         if (done) break;
-        armIdle(current);
+        seen = performance.now();
         decoder.feed(value);
-        lastEventId = decoder.lastEventId;
         // A decoder limit is fatal: the same oversized event would come back on every reconnect.
         if (limit) return fail(new EventSourceError(limit.code, limit.message, limit, response));
         const full = hooks.wait?.();
@@ -248,7 +269,6 @@ export function connect(
         }
       }
       decoder.end(); // an unterminated event, and its id, are discarded
-      lastEventId = decoder.lastEventId;
     } catch (e) {
       reason = asError(current, e);
     } finally {

@@ -7,9 +7,9 @@ import { SSEError, type SSEErrorCode } from '@sse/core';
  */
 export class EventSourceError extends SSEError {
   /** The HTTP status, when a response arrived. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   /** The response (its body already cancelled), when one arrived. */
-  readonly response: Response | undefined;
+  declare readonly response: Response | undefined;
 
   constructor(code: SSEErrorCode, message: string, cause?: unknown, response?: Response) {
     super(code, message, { cause });
@@ -24,9 +24,9 @@ export class EventSourceError extends SSEError {
  */
 export class EventSourceErrorEvent extends Event {
   /** The reason; `readyState` tells whether the source will retry (CONNECTING) or gave up (CLOSED). */
-  readonly error: EventSourceError;
+  declare readonly error: EventSourceError;
   /** The reason in words. */
-  readonly message: string;
+  declare readonly message: string;
 
   constructor(error: EventSourceError) {
     super('error');

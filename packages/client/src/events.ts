@@ -1,12 +1,6 @@
-import type { DecodedEvent } from '@sse/core';
-import { connect } from './connection';
+import { connect, type StreamEvent } from './connection';
 import { EventSourceError } from './error';
 import type { EventSourceOptions } from './options';
-
-/** One event from `events()`: the decoded fields plus the origin of the final URL. */
-export interface StreamEvent extends DecodedEvent {
-  origin: string;
-}
 
 /** Options of `events()`: those of `EventSource`, plus the buffer limit. */
 export interface EventsOptions extends EventSourceOptions {
@@ -41,8 +35,8 @@ export function events(
   const base = (globalThis as { location?: { href: string } }).location?.href;
   const connection = connect(new URL(url, base).href, options, {
     open() {},
-    event(event, origin) {
-      queue.push({ ...event, origin });
+    event(event) {
+      queue.push(event);
       notify();
     },
     error(error: EventSourceError) {

@@ -1,8 +1,8 @@
 export { backoffDelay, parseRetryAfter } from './backoff';
-export type { ReadyState } from './connection';
+export type { ReadyState, StreamEvent } from './connection';
 export { EventSourceError, EventSourceErrorEvent } from './error';
 export { EventSource, type EventSourceEventMap } from './event-source';
-export { type EventsOptions, events, type StreamEvent } from './events';
+export { type EventsOptions, events } from './events';
 export type {
   EventSourceOptions,
   FetchLike,
