@@ -23,6 +23,26 @@ describe('encode', () => {
     expect(() => encode({ event: 'a\nb' })).toThrowError(SSEError);
     expect(() => encode({ id: 'a\rb' })).toThrowError(/line break/);
     expect(() => encode({ id: 'a\0b' })).toThrowError(/NULL/);
+    // A line break is reported before a NULL, wherever each one is.
+    expect(() => encode({ id: 'a\0b\nc' })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ID', message: expect.stringMatching(/line break/) }),
+    );
+    expect(() => encode({ event: 'x', id: 'a\rb' })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ID' }),
+    );
+    expect(() => encode({ event: 'a\r', id: '1' })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_EVENT' }),
+    );
+  });
+
+  it('allows NULL in event (only id forbids it) and converts non-string event and id', () => {
+    expect(encode({ event: 'a\0b', data: '' })).toBe('event: a\0b\ndata: \n\n');
+    expect(encode({ id: 7 as unknown as string, event: 1 as unknown as string })).toBe(
+      'event: 1\nid: 7\n\n',
+    );
+    expect(() => encode({ id: { toString: () => 'a\nb' } as unknown as string })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ID' }),
+    );
   });
 
   it('checks retry at run time', () => {
