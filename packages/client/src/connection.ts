@@ -115,6 +115,7 @@ export function connect(
 
   /** The spec's "reestablish the connection", with backoff, limits and the hook. */
   const retry = (reason: EventSourceError, notBefore = 0): unknown => {
+    clearTimeout(idle); // the attempt is over; close() clears it on every other path
     if (state === CLOSED) return;
     if (options.oneShot) return fail(reason);
     // No maxAttempts (undefined) compares false: unlimited.
@@ -144,7 +145,7 @@ export function connect(
     const g = globalThis as Partial<EventTarget> & { navigator?: { onLine?: boolean } };
     if (g.navigator?.onLine !== false || !g.addEventListener) return void attempt();
     g.addEventListener('online', attempt, { once: true });
-    stopWaiting = () => g.removeEventListener?.('online', attempt);
+    stopWaiting = () => g.removeEventListener!('online', attempt);
   };
 
   /**
@@ -197,11 +198,11 @@ export function connect(
       headers,
       signal: current.signal,
     };
-    if (current.signal.aborted) throw current.signal.reason;
+    current.signal.throwIfAborted(); // closed while the headers function ran: no fetch
     try {
       return await doFetch(url, init);
     } catch (e) {
-      if (!(e instanceof TypeError) || !UNSUPPORTED_INIT.test(e.message)) throw e;
+      if (!UNSUPPORTED_INIT.test(String(e))) throw e; // "TypeError: ... 'cache' ..."
       // What `cache: 'no-store'` would have sent, so intermediaries still do not cache.
       if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache');
       delete init.cache;
@@ -225,7 +226,6 @@ export function connect(
     const type = response.headers.get('content-type');
     if ((state as ReadyState) === CLOSED || status !== 200 || !isEventStreamContentType(type)) {
       body?.cancel().catch(ignore);
-      clearTimeout(idle);
       if ((state as ReadyState) === CLOSED) return;
       const bad = status !== 200;
       const reason = new EventSourceError(
@@ -272,7 +272,6 @@ export function connect(
     } catch (e) {
       reason = asError(current, e);
     } finally {
-      clearTimeout(idle);
       if ((state as ReadyState) === CLOSED) reader.cancel().catch(ignore);
     }
     if (options.oneShot && !reason) return close() && hooks.end(false);
