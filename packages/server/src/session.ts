@@ -40,6 +40,41 @@ const utf8 = new TextEncoder();
 /** The heartbeat frame, encoded once. */
 const HEARTBEAT = utf8.encode(encodeComment());
 
+/**
+ * The last message `send` encoded and its bytes, process-wide: a loop that sends one
+ * message to many sessions (a broadcast) encodes it once instead of once per session.
+ * Only primitive fields are remembered, so a hit always means the same wire bytes.
+ */
+let last: Message | undefined;
+let lastFrame: Uint8Array = new Uint8Array(0);
+
+/** The frame for `message`, from the one-entry cache when it matches field by field. */
+function frameOf(message: Message): Uint8Array {
+  const { data, event, id, retry, comment } = message;
+  if (
+    last !== undefined &&
+    data === last.data &&
+    id === last.id &&
+    event === last.event &&
+    retry === last.retry &&
+    comment === last.comment
+  ) {
+    return lastFrame;
+  }
+  const frame = utf8.encode(encode(message));
+  if (
+    (data === undefined || typeof data === 'string') &&
+    (id === undefined || typeof id === 'string') &&
+    (event === undefined || typeof event === 'string') &&
+    (comment === undefined || typeof comment === 'string') &&
+    (retry === undefined || typeof retry === 'number')
+  ) {
+    last = { data, id, event, retry, comment };
+    lastFrame = frame;
+  }
+  return frame;
+}
+
 /** Batches waiting for the end of the current tick; one microtask flushes them all. */
 let dirty: { flush(): void }[] = [];
 let flushScheduled = false;
@@ -51,8 +86,40 @@ function flushDirty(): void {
   for (const session of list) session.flush();
 }
 
+/**
+ * What few sessions ever use (state, drops, timers, waiters, linked signals), in one
+ * object made on first need, so an idle session carries a single empty slot for it.
+ */
+interface SessionExtras<State> {
+  state: State | undefined;
+  droppedCount: number;
+  ageTimer: ReturnType<typeof setTimeout> | number | undefined;
+  closedPromise: Promise<void> | undefined;
+  resolveClosed: (() => void) | undefined;
+  drainPromise: Promise<boolean> | undefined;
+  resolveDrain: ((value: boolean) => void) | undefined;
+  cause: unknown;
+  peerSignal: AbortSignal | undefined;
+  closeSignal: AbortSignal | undefined;
+}
+
+function newExtras<State>(): SessionExtras<State> {
+  return {
+    state: undefined,
+    droppedCount: 0,
+    ageTimer: undefined,
+    closedPromise: undefined,
+    resolveClosed: undefined,
+    drainPromise: undefined,
+    resolveDrain: undefined,
+    cause: undefined,
+    peerSignal: undefined,
+    closeSignal: undefined,
+  };
+}
+
 function expire(session: ServerSession<unknown>): void {
-  session.ageTimer = undefined;
+  session.extras().ageTimer = undefined;
   counters.ageTimers--;
   session.finish('max-age');
 }
@@ -89,25 +156,15 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   endReason: EndReason | undefined;
   /** @internal The clock tick of the last write (read by the shared heartbeat clock). */
   lastWriteTick = 0;
-  /** @internal Pending maximum-age timer. */
-  ageTimer: ReturnType<typeof setTimeout> | number | undefined;
 
   private _queuedBytes = 0;
-  private _droppedCount = 0;
   /** Frames not yet handed to the transport; `head` is the index of the oldest. */
   private queue: Uint8Array[] = EMPTY_QUEUE;
   private head = 0;
   private writable: boolean;
   private scheduled = false;
-  private _state: State | undefined;
   private controller: AbortController | undefined;
-  private closedPromise: Promise<void> | undefined;
-  private resolveClosed: (() => void) | undefined;
-  private drainPromise: Promise<boolean> | undefined;
-  private resolveDrain: ((value: boolean) => void) | undefined;
-  private cause: unknown;
-  private peerSignal: AbortSignal | undefined;
-  private closeSignal: AbortSignal | undefined;
+  private extra: SessionExtras<State> | undefined;
 
   /**
    * Adapters call this (through a factory's `open`). `writable` says whether the
@@ -137,14 +194,15 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   }
 
   get droppedCount(): number {
-    return this._droppedCount;
+    return this.extra === undefined ? 0 : this.extra.droppedCount;
   }
 
   get state(): State {
-    if (this._state === undefined) {
-      this._state = this.makeState ? this.makeState() : ({} as State);
+    const extra = this.extras();
+    if (extra.state === undefined) {
+      extra.state = this.makeState ? this.makeState() : ({} as State);
     }
-    return this._state;
+    return extra.state;
   }
 
   get signal(): AbortSignal {
@@ -156,18 +214,21 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   }
 
   get closed(): Promise<void> {
-    if (this.closedPromise === undefined) {
-      if (this.endReason !== undefined) return Promise.resolve();
-      this.closedPromise = new Promise((resolve) => {
-        this.resolveClosed = resolve;
+    if (this.endReason !== undefined && this.extra?.closedPromise === undefined) {
+      return Promise.resolve();
+    }
+    const extra = this.extras();
+    if (extra.closedPromise === undefined) {
+      extra.closedPromise = new Promise((resolve) => {
+        extra.resolveClosed = resolve;
       });
     }
-    return this.closedPromise;
+    return extra.closedPromise;
   }
 
   send(message: Message): SendResult {
     if (this.endReason !== undefined) return false;
-    return this.enqueue(utf8.encode(encode(message)));
+    return this.enqueue(frameOf(message));
   }
 
   sendEncoded(frame: Uint8Array): SendResult {
@@ -207,7 +268,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
 
   /** For adapters: the transport failed; ends the session with reason `'error'`. */
   fail(cause: unknown): void {
-    this.cause = cause;
+    this.extras().cause = cause;
     this.finish('error');
   }
 
@@ -252,11 +313,11 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       while (this.head < queue.length && this._queuedBytes + frame.byteLength > maxQueueBytes) {
         this._queuedBytes -= queue[this.head]!.byteLength;
         queue[this.head++] = EMPTY;
-        this._droppedCount++;
+        this.extras().droppedCount++;
       }
       this.compact();
       if (this._queuedBytes + frame.byteLength > maxQueueBytes) {
-        this._droppedCount++;
+        this.extras().droppedCount++;
         return false;
       }
       this.push(frame);
@@ -264,12 +325,13 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     }
     if (slowClient === 'wait' && this._queuedBytes + frame.byteLength <= waitLimitBytes) {
       this.push(frame);
-      if (this.drainPromise === undefined) {
-        this.drainPromise = new Promise((resolve) => {
-          this.resolveDrain = resolve;
+      const extra = this.extras();
+      if (extra.drainPromise === undefined) {
+        extra.drainPromise = new Promise((resolve) => {
+          extra.resolveDrain = resolve;
         });
       }
-      return this.drainPromise;
+      return extra.drainPromise;
     }
     this.finish('slow');
     return false;
@@ -329,20 +391,22 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       }
       if (!accepted) this.writable = false;
     }
-    if (this.resolveDrain !== undefined && this._queuedBytes <= this.limits.maxQueueBytes) {
+    if (this.extra?.resolveDrain !== undefined && this._queuedBytes <= this.limits.maxQueueBytes) {
       this.settleDrain(true);
     }
   }
 
   private settleDrain(value: boolean): void {
-    const resolve = this.resolveDrain;
-    this.drainPromise = undefined;
-    this.resolveDrain = undefined;
+    const extra = this.extra;
+    if (extra === undefined) return;
+    const resolve = extra.resolveDrain;
+    extra.drainPromise = undefined;
+    extra.resolveDrain = undefined;
     resolve?.(value);
   }
 
   private reason(): SSEError {
-    return reasonError(this.endReason ?? 'closed', this.cause);
+    return reasonError(this.endReason ?? 'closed', this.extra?.cause);
   }
 
   /** @internal Ends the session exactly once and releases everything it holds. */
@@ -362,18 +426,21 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     this.head = 0;
     this._queuedBytes = 0;
     if (this.clock) this.clock.delete(this);
-    if (this.ageTimer !== undefined) {
-      clearTimeout(this.ageTimer);
-      this.ageTimer = undefined;
-      counters.ageTimers--;
-    }
-    if (this.peerSignal !== undefined) {
-      this.peerSignal.removeEventListener('abort', this);
-      this.peerSignal = undefined;
-    }
-    if (this.closeSignal !== undefined) {
-      this.closeSignal.removeEventListener('abort', this);
-      this.closeSignal = undefined;
+    const extra = this.extra;
+    if (extra !== undefined) {
+      if (extra.ageTimer !== undefined) {
+        clearTimeout(extra.ageTimer);
+        extra.ageTimer = undefined;
+        counters.ageTimers--;
+      }
+      if (extra.peerSignal !== undefined) {
+        extra.peerSignal.removeEventListener('abort', this);
+        extra.peerSignal = undefined;
+      }
+      if (extra.closeSignal !== undefined) {
+        extra.closeSignal.removeEventListener('abort', this);
+        extra.closeSignal = undefined;
+      }
     }
     counters.sessions--;
     this.owner?.released(this);
@@ -385,7 +452,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     }
     this.settleDrain(false);
     this.controller?.abort(this.reason());
-    this.resolveClosed?.();
+    this.extra?.resolveClosed?.();
   }
 
   /**
@@ -399,20 +466,27 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       this.finish(reason);
       return;
     }
-    if (reason === 'peer') this.peerSignal = signal;
-    else this.closeSignal = signal;
+    if (reason === 'peer') this.extras().peerSignal = signal;
+    else this.extras().closeSignal = signal;
     signal.addEventListener('abort', this);
   }
 
   /** @internal The abort listener of `linkSignal`. */
   handleEvent(event: Event): void {
-    this.finish(event.target === this.closeSignal ? 'closed' : 'peer');
+    this.finish(event.target === this.extra?.closeSignal ? 'closed' : 'peer');
+  }
+
+  /** @internal The rarely used fields, created on first need. */
+  extras(): SessionExtras<State> {
+    if (this.extra === undefined) this.extra = newExtras<State>();
+    return this.extra;
   }
 
   /** @internal Schedules the graceful close at maximum age (set by the factory). */
   expireAfter(ms: number): void {
-    this.ageTimer = setTimeout(expire, ms, this);
-    const handle = this.ageTimer as { unref?: () => void };
+    const extra = this.extras();
+    extra.ageTimer = setTimeout(expire, ms, this);
+    const handle = extra.ageTimer as { unref?: () => void };
     if (typeof handle.unref === 'function') handle.unref();
     counters.ageTimers++;
   }
