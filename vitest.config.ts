@@ -28,6 +28,10 @@ export default defineConfig({
           name,
           root: `packages/${name}`,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // The client's portable test file fetches from this server (its URL: SSE_TEST_SERVER).
+          ...(name === 'client'
+            ? { globalSetup: [`${root}scripts/matrix/client-test-server.mjs`] }
+            : {}),
         },
       })),
       ...apps.map((name) => ({

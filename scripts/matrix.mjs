@@ -183,7 +183,10 @@ async function bundleFile(file, platform) {
     `import { __runCollected } from ${JSON.stringify(shim)};\n` +
     `import ${JSON.stringify(file)};\n` +
     (platform === 'workerd'
-      ? 'export default { async fetch() { return Response.json(await __runCollected()); } };\n'
+      ? // The client test server's URL arrives as a binding (see run-workerd.mjs).
+        'export default { async fetch(_req, env) {\n' +
+        '  if (env.SSE_TEST_SERVER) globalThis.__SSE_TEST_SERVER__ = env.SSE_TEST_SERVER;\n' +
+        '  return Response.json(await __runCollected());\n} };\n'
       : 'export { __runCollected as run };\n');
   const result = await esbuild.build({
     stdin: { contents: entry, resolveDir: root, sourcefile: 'matrix-entry.js' },

@@ -1,12 +1,15 @@
 // Runs bundled test files in headless Chromium (playwright-core, the system browser).
 // Each file gets a fresh page on a page served from 127.0.0.1 (a real http: origin),
 // imports its bundle and runs the collected tests.
+// The client test server (client-test-server.mjs, another origin: it answers CORS) runs
+// here too; the page gets its URL as `globalThis.__SSE_TEST_SERVER__`.
 // Usage: node run-chromium.mjs <jobs.json> <results.json>
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startClientTestServer } from './client-test-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const require = createRequire(`${root}apps/bench/package.json`);
@@ -26,6 +29,7 @@ const server = createServer((req, res) => {
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
+const testServer = await startClientTestServer();
 const profile = mkdtempSync(join(tmpdir(), 'sse-matrix-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.SSE_CHROMIUM ?? '/usr/bin/chromium',
@@ -49,8 +53,11 @@ try {
     try {
       await page.goto(`${origin}/`);
       const tests = await page.evaluate(
-        async (url) => (await import(url)).run(),
-        `/bundle/${i}.js`,
+        async ([url, testServerUrl]) => {
+          globalThis.__SSE_TEST_SERVER__ = testServerUrl;
+          return (await import(url)).run();
+        },
+        [`/bundle/${i}.js`, testServer.url],
       );
       results.push({ ...job, tests });
     } catch (e) {
@@ -65,6 +72,7 @@ try {
 } finally {
   await context.close();
   server.close();
+  await testServer.close();
   rmSync(profile, { recursive: true, force: true });
 }
 writeFileSync(outPath, JSON.stringify(results));
