@@ -152,6 +152,21 @@ describe('EventSource: options', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('rejects an invalid decoder limit in the constructor, before any fetch', () => {
+    let fetched = 0;
+    const fetch: FetchLike = async () => {
+      fetched++;
+      return new Response('');
+    };
+    expect(() => new EventSource('http://127.0.0.1:1/', { fetch, maxLineLength: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() => new EventSource('http://127.0.0.1:1/', { fetch, maxEventSize: 0 })).toThrow(
+      RangeError,
+    );
+    expect(fetched).toBe(0);
+  });
+
   it('oneShot: closes when the response ends, firing close instead of reconnecting', async () => {
     const server = await serveSSE((session) => {
       session.send({ data: 'answer' });
