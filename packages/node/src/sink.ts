@@ -9,12 +9,12 @@ export type NodeResponse = ServerResponse | Http2ServerResponse;
 /**
  * Compressor settings for a live stream, where every event is flushed on its own:
  * node:zlib's Brotli default (quality 11, a 4 MiB window) cannot keep up with a busy
- * stream and holds megabytes per connection, so Brotli runs at quality 4 with a
+ * stream and holds megabytes per connection, so Brotli runs at quality 5 with a
  * 256 KiB window (lgwin 18); gzip and deflate keep zlib's default level 6.
  */
 const BROTLI_OPTIONS = {
   params: {
-    [constants.BROTLI_PARAM_QUALITY]: 4,
+    [constants.BROTLI_PARAM_QUALITY]: 5,
     [constants.BROTLI_PARAM_LGWIN]: 18,
   },
 };
