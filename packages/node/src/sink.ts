@@ -7,18 +7,21 @@ import type { ContentEncoding, ServerSession, SessionSink } from '@sse/server';
 export type NodeResponse = ServerResponse | Http2ServerResponse;
 
 /**
- * Compressor settings for a live stream, where every event is flushed on its own:
- * node:zlib's Brotli default (quality 11, a 4 MiB window) cannot keep up with a busy
- * stream and holds megabytes per connection, so Brotli runs at quality 5 with a
- * 256 KiB window (lgwin 18); gzip and deflate keep zlib's default level 6.
+ * @internal Compressor settings for a live stream, where every write is flushed on its
+ * own (the `flush` mode applies to each write: one compression step per write, no
+ * separate flush call). node:zlib's Brotli default (quality 11, a 4 MiB window) cannot
+ * keep up with a busy stream and holds megabytes per connection, so Brotli runs at
+ * quality 5 with a 256 KiB window (lgwin 18); gzip and deflate keep zlib's level 6.
  */
-const BROTLI_OPTIONS = {
+export const BROTLI_OPTIONS = {
+  flush: constants.BROTLI_OPERATION_FLUSH,
   params: {
     [constants.BROTLI_PARAM_QUALITY]: 5,
     [constants.BROTLI_PARAM_LGWIN]: 18,
   },
-};
-const ZLIB_OPTIONS = { level: 6 };
+} as const;
+/** @internal See `BROTLI_OPTIONS`. */
+export const ZLIB_OPTIONS = { flush: constants.Z_SYNC_FLUSH, level: 6 } as const;
 
 /** Where the session lives on its response, so listeners need no closure per connection. */
 const kSession = Symbol('sse.session');
@@ -42,7 +45,6 @@ function onError(this: Tagged, error: unknown): void {
  */
 export class ResponseSink implements SessionSink {
   private readonly compressor: Gzip | undefined;
-  private readonly flushKind: number;
   /** The object whose 'drain' means "write more": the compressor if any, else the response. */
   private readonly target: NodeJS.WritableStream & Tagged;
   private listening = false;
@@ -53,7 +55,6 @@ export class ResponseSink implements SessionSink {
   ) {
     if (encoding === undefined) {
       this.compressor = undefined;
-      this.flushKind = 0;
       this.target = res as unknown as NodeJS.WritableStream & Tagged;
     } else {
       this.compressor =
@@ -62,8 +63,6 @@ export class ResponseSink implements SessionSink {
           : encoding === 'gzip'
             ? createGzip(ZLIB_OPTIONS)
             : createDeflate(ZLIB_OPTIONS);
-      this.flushKind =
-        encoding === 'br' ? constants.BROTLI_OPERATION_FLUSH : constants.Z_SYNC_FLUSH;
       this.compressor.pipe(res as unknown as NodeJS.WritableStream);
       this.target = this.compressor as unknown as NodeJS.WritableStream & Tagged;
     }
@@ -86,8 +85,8 @@ export class ResponseSink implements SessionSink {
     if (this.compressor === undefined) {
       accepted = (this.res as ServerResponse).write(chunk);
     } else {
+      // Flushed by the compressor's own `flush` mode (see BROTLI_OPTIONS).
       accepted = this.compressor.write(chunk);
-      this.compressor.flush(this.flushKind);
     }
     // The 'drain' listener is added the first time the socket pushes back: idle
     // sessions that never fill their socket carry one listener less.
