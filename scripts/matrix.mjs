@@ -412,7 +412,7 @@ function updateReadme(head, sep, rows, notes, date) {
     '',
     ...(notes.length
       ? [
-          "¹ Left out there, because the file needs a Node process around it (a `node:http` server, a child process, a browser driven from Node); everything else in those files runs. The client's spec cases run in workerd and Chromium through `packages/client/test/portable.test.ts`, against a server the runner starts outside them (`scripts/matrix/client-test-server.mjs`); in workerd its two `MessageEvent` `lastEventId`/`origin` cases are skipped, because workerd's `MessageEvent` drops both (the same id rules are checked through `events()`). `@sse/client` in a real browser is also tested by `packages/client/test/browser.test.ts`, which runs the bundled client in Chromium from Node, side by side with the native `EventSource`.",
+          "¹ Left out there, because the file needs a Node process around it (a `node:http` server, a child process, a browser driven from Node); everything else in those files runs. The client's spec cases run in workerd and Chromium through `packages/client/test/portable.test.ts`, against a server the runner starts outside them (`scripts/matrix/client-test-server.mjs`); workerd's own `MessageEvent` drops `lastEventId` and `origin` from its init dictionary, so the client sets both on the event there, and those cases run in workerd too. `@sse/client` in a real browser is also tested by `packages/client/test/browser.test.ts`, which runs the bundled client in Chromium from Node, side by side with the native `EventSource`.",
           '',
           ...notes,
           '',

@@ -1,4 +1,4 @@
-import { type Connection, connect, type ReadyState } from './connection';
+import { type Connection, connect, type ReadyState, type StreamEvent } from './connection';
 import { EventSourceErrorEvent } from './error';
 import type { EventSourceOptions } from './options';
 
@@ -51,6 +51,22 @@ export interface EventSource {
     listener: Listener<MessageEvent> | null,
     options?: boolean | EventListenerOptions,
   ): void;
+}
+
+/**
+ * The spec's `MessageEvent`, with the decoded event as its own init dictionary (data,
+ * lastEventId, origin: no copy per event). workerd's `MessageEvent` keeps only `data`
+ * of its init, so where `origin` (never empty) did not come through, both are set on it.
+ */
+function messageEvent(event: StreamEvent): MessageEvent {
+  const message = new MessageEvent(event.type, event);
+  if (message.origin !== event.origin) {
+    Object.defineProperties(message, {
+      lastEventId: { value: event.lastEventId },
+      origin: { value: event.origin },
+    });
+  }
+  return message;
 }
 
 /**
@@ -108,8 +124,7 @@ export class EventSource extends EventTarget {
     this.withCredentials = !!options.withCredentials;
     this.#connection = connect(this.url, options, {
       open: () => this.dispatchEvent(new Event('open')),
-      // The event is its own init dictionary (data, lastEventId, origin): no copy per event.
-      event: (event) => this.dispatchEvent(new MessageEvent(event.type, event)),
+      event: (event) => this.dispatchEvent(messageEvent(event)),
       error: (error) => this.dispatchEvent(new EventSourceErrorEvent(error)),
       end: (aborted) => aborted || this.dispatchEvent(new Event('close')),
     });

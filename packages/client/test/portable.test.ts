@@ -101,17 +101,6 @@ function record(es: EventSource, types: string[] = []) {
   };
 }
 
-/**
- * workerd's `MessageEvent` keeps only `data` from its init dictionary: `lastEventId` reads
- * '' and `origin` undefined whatever is passed (probed with workerd through miniflare 4,
- * compatibility date 2025-01-01). The client dispatches the runtime's own `MessageEvent`,
- * so there its events lose both; the cases that read them from an EventSource's events are
- * skipped where this is so (workerd), and the same id rules are checked through `events()`,
- * which does not go through `MessageEvent`, in every runtime.
- */
-const messageEventDropsInit =
-  new MessageEvent('message', { lastEventId: 'x', origin: 'http://x' }).lastEventId !== 'x';
-
 describe('portable: the spec cases against a real server, in every runtime', () => {
   it('opens, then delivers messages and named events with their data', async () => {
     const es = source('/stream');
@@ -125,30 +114,23 @@ describe('portable: the spec cases against a real server, in every runtime', () 
     expect(es.readyState).toBe(EventSource.OPEN);
   });
 
-  // Skipped in workerd: its MessageEvent drops lastEventId and origin (see above).
-  it.skipIf(messageEventDropsInit)(
-    'message events carry lastEventId and origin (not in workerd: its MessageEvent drops them)',
-    async () => {
-      const es = source('/stream');
-      const seen = record(es, ['ping']);
-      await seen.until(4);
-      expect(seen.ids).toEqual(['', '7', '7']);
-      const { origin } = new URL(serverUrl());
-      expect(seen.origins).toEqual([origin, origin, origin]);
-    },
-  );
+  // Also in workerd, whose own MessageEvent drops lastEventId and origin from its init
+  // dictionary: the client sets them on the event there.
+  it('message events carry lastEventId and origin', async () => {
+    const es = source('/stream');
+    const seen = record(es, ['ping']);
+    await seen.until(4);
+    expect(seen.ids).toEqual(['', '7', '7']);
+    const { origin } = new URL(serverUrl());
+    expect(seen.origins).toEqual([origin, origin, origin]);
+  });
 
-  // Skipped in workerd: its MessageEvent drops lastEventId (see above); events() below
-  // checks the same rules there.
-  it.skipIf(messageEventDropsInit)(
-    'keeps the last event ID; id-only blocks set it, empty id resets it, an id with NUL is ignored (not in workerd: its MessageEvent drops lastEventId)',
-    async () => {
-      const es = source('/ids');
-      const seen = record(es);
-      await seen.until(6);
-      expect(seen.ids).toEqual(['1', '1', '2', '', '']);
-    },
-  );
+  it('keeps the last event ID; id-only blocks set it, empty id resets it, an id with NUL is ignored', async () => {
+    const es = source('/ids');
+    const seen = record(es);
+    await seen.until(6);
+    expect(seen.ids).toEqual(['1', '1', '2', '', '']);
+  });
 
   it('events(): the last event ID persists, id-only blocks set it, empty id resets it, NUL ids are ignored', async () => {
     const seen: string[] = [];

@@ -2,13 +2,16 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundleClient } from './bundle';
 
-/** The issue's target for client + decoder in a browser bundle, minified and gzipped. */
+/**
+ * The budget for client plus decoder in a browser bundle, minified and gzipped: what an app
+ * that imports `EventSource` ships. Enforced.
+ */
 const TARGET = 4096;
 /**
- * What this test enforces: a regression ceiling above today's size. The 4 KB target is not
- * met yet (see the printed numbers and the README); when it is, lower this to TARGET.
+ * A regression ceiling for the whole package (EventSource, `events()` and the helpers), which
+ * is over the 4 KB budget: `events()` is a second API that apps import only when they use it.
  */
-const CEILING = 5120;
+const CEILING = 4608;
 
 const gzipped = (code: string) => gzipSync(code, { level: 9 }).length;
 
@@ -29,9 +32,9 @@ describe('bundle size (esbuild, minified, gzip -9)', () => {
       'of which the @sse/core decoder alone': [decoder.length, gzipped(decoder)],
     };
     for (const [name, [min, gz]] of Object.entries(sizes)) {
-      console.log(`@sse/client bundle, ${name}: ${min} B min, ${gz} B min+gzip (target ${TARGET})`);
+      console.log(`@sse/client bundle, ${name}: ${min} B min, ${gz} B min+gzip (budget ${TARGET})`);
     }
+    expect(gzipped(classOnly)).toBeLessThanOrEqual(TARGET);
     expect(gzipped(full)).toBeLessThanOrEqual(CEILING);
-    expect(gzipped(classOnly)).toBeLessThanOrEqual(gzipped(full));
   });
 });

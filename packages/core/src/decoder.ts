@@ -114,7 +114,7 @@ function isDigits(text: string, start: number, end: number): boolean {
 export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions = {}): Decoder {
   const { onEvent, onRetry, onComment, onError } = handlers;
   if (typeof onEvent !== 'function') {
-    throw new TypeError('createDecoder needs handlers.onEvent, a function that receives events.');
+    throw new TypeError('handlers.onEvent must be a function.');
   }
   const maxLineLength = checkLimit('maxLineLength', options.maxLineLength, DEFAULT_MAX_LINE_LENGTH);
   const maxEventSize = checkLimit('maxEventSize', options.maxEventSize, DEFAULT_MAX_EVENT_SIZE);
@@ -189,7 +189,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     fail(
       new SSEError(
         'LINE_TOO_LONG',
-        `A line of the event stream exceeded maxLineLength (${maxLineLength}) at ${length} characters. Raise maxLineLength if the server really sends such lines.`,
+        `Line of ${length} characters exceeds maxLineLength (${maxLineLength}).`,
       ),
     );
   }
@@ -198,7 +198,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     fail(
       new SSEError(
         'EVENT_TOO_LARGE',
-        `An event exceeded maxEventSize (${maxEventSize}) at ${size} characters of data. Raise maxEventSize if the server really sends such events.`,
+        `Event data of ${size} characters exceeds maxEventSize (${maxEventSize}).`,
       ),
     );
   }
@@ -399,14 +399,11 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
 
   function refuse(): SSEError {
     if (state === ENDED) {
-      return new SSEError(
-        'DECODER_ENDED',
-        'The decoder has ended: it takes no more input. Call reset() to decode a new stream.',
-      );
+      return new SSEError('DECODER_ENDED', 'Decoder ended; reset() it to decode a new stream.');
     }
     return new SSEError(
       'DECODER_FAILED',
-      `The decoder stopped after an earlier error (${failure?.code ?? 'unknown'}): ${failure?.message ?? ''} Call reset() to decode a new stream.`,
+      `Decoder failed (${failure?.code}); reset() it to decode a new stream.`,
       { cause: failure },
     );
   }
