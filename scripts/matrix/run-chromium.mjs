@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromiumOptions } from '../chromium.mjs';
 import { startClientTestServer } from './client-test-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -31,19 +32,7 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 const testServer = await startClientTestServer();
 const profile = mkdtempSync(join(tmpdir(), 'sse-matrix-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.SSE_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const context = await chromium.launchPersistentContext(profile, chromiumOptions());
 const results = [];
 try {
   for (const [i, job] of jobs.entries()) {

@@ -2,26 +2,17 @@
 // tests always launch it (never a downloaded browser), and a page opened on the demo.
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { chromiumOptions, chromiumPath } from '../../../scripts/chromium.mjs';
 
-/** The system Chromium: SSE_CHROMIUM, or the Debian path. */
-export const chromiumPath = process.env.SSE_CHROMIUM ?? '/usr/bin/chromium';
+/** The system Chromium the tests launch. */
+export { chromiumPath };
 
 /** Headless Chromium with a fresh profile inside `dir`. */
 export function launchChromium(dir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launchPersistentContext(
+    join(dir, 'profile'),
+    chromiumOptions({ viewport: { width: 1280, height: 860 } }),
+  );
 }
 
 /** Loads the demo page and waits until its stream is open. */

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumOptions, chromiumPath } from '../../../scripts/chromium.mjs';
 import { bundleClient } from './bundle';
 import { startServer, type TestServer } from './helpers';
-
-const CHROMIUM = process.env.SSE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Runs one source in the page and returns what it fired, once `count` entries arrived and `settle` ms passed. */
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/client.js"></script><script>
@@ -89,8 +88,8 @@ const CASES: Record<string, Case> = {
   },
 };
 
-describe.skipIf(!existsSync(CHROMIUM))(
-  `headless Chromium (${CHROMIUM}): the bundled client next to the native EventSource`,
+describe.skipIf(!existsSync(chromiumPath))(
+  `headless Chromium (${chromiumPath}): the bundled client next to the native EventSource`,
   () => {
     let server: TestServer;
     let context: BrowserContext;
@@ -124,19 +123,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         handler(req, res, index);
       });
       profile = mkdtempSync(join(tmpdir(), 'sse-client-chromium-'));
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      context = await chromium.launchPersistentContext(profile, chromiumOptions());
       page = context.pages()[0] ?? (await context.newPage());
       await page.goto(server.url);
     }, 60_000);
