@@ -1,53 +1,23 @@
 // REDIS_URL mode: two demo processes' hubs share one real redis-server started here;
 // a message posted to one demo reaches a page on the other, and resume still loses nothing.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_SERVER, RedisServer } from '../../../packages/redis/test/redis-server';
 // @ts-expect-error: a plain .mjs build script without types
 import { buildPublic } from '../build.mjs';
 import { type Demo, startDemo } from '../src/server';
 import { chromiumPath, launchChromium, openDemo } from './browser';
 
-const redisPath = process.env.SSE_REDIS_SERVER ?? '/usr/bin/redis-server';
-const missing = [chromiumPath, redisPath].filter((path) => !existsSync(path));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts redis-server on a free loopback port, without persistence. */
-async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(redisPath, ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk;
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
-  return { url: `redis://127.0.0.1:${port}`, child };
-}
+const missing = [chromiumPath, REDIS_SERVER].filter((path) => !existsSync(path));
 
 describe.skipIf(missing.length > 0)(
   `demo with REDIS_URL${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
   () => {
     let dir: string;
-    let redis: { url: string; child: ChildProcess };
+    let redis: RedisServer;
     let one: Demo;
     let two: Demo;
     let context: BrowserContext;
@@ -61,7 +31,7 @@ describe.skipIf(missing.length > 0)(
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'sse-demo-redis-'));
       await buildPublic(join(dir, 'public'));
-      redis = await startRedis();
+      redis = await RedisServer.start();
       const options = { port: 0, publicDir: join(dir, 'public'), redisUrl: redis.url };
       one = await startDemo(options);
       two = await startDemo(options);
@@ -74,11 +44,7 @@ describe.skipIf(missing.length > 0)(
       await context?.close();
       await one?.close();
       await two?.close();
-      if (redis?.child.exitCode === null) {
-        const exited = new Promise((resolve) => redis.child.once('exit', resolve));
-        redis.child.kill('SIGKILL');
-        await exited;
-      }
+      await redis?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
