@@ -6,10 +6,9 @@ import {
   median,
   type Ratio,
   type RunConfig,
-  ratio,
+  ratioTable,
   type SectionResult,
   spread,
-  target,
   tryImport,
 } from './util';
 
@@ -125,11 +124,7 @@ export async function clientBench(cfg: RunConfig): Promise<SectionResult> {
         columns: ['client', 'events/s', 'min..max'],
         rows,
       },
-      {
-        title: 'Client ratio (ours / theirs, higher is better)',
-        columns: ['comparison', 'ratio', 'target'],
-        rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
-      },
+      ratioTable('Client ratio (ours / theirs, higher is better)', ratios),
     ],
     ratios,
     notes: [

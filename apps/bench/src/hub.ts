@@ -6,9 +6,8 @@ import {
   percentile,
   type Ratio,
   type RunConfig,
-  ratio,
+  ratioTable,
   type SectionResult,
-  target,
   waitFor,
 } from './util';
 
@@ -212,11 +211,7 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
         ],
         rows: redisRows,
       },
-      {
-        title: 'Hub ratios (ours / theirs)',
-        columns: ['comparison', 'ratio', 'target'],
-        rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
-      },
+      ratioTable('Hub ratios (ours / theirs)', ratios),
     ],
     ratios,
     notes: [

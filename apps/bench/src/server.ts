@@ -4,10 +4,9 @@ import {
   median,
   type Ratio,
   type RunConfig,
-  ratio,
+  ratioTable,
   type SectionResult,
   spread,
-  target,
   waitFor,
 } from './util';
 
@@ -133,11 +132,7 @@ export async function serverBench(cfg: RunConfig): Promise<SectionResult> {
         ],
         rows,
       },
-      {
-        title: 'Server ratios (ours / theirs, cost: lower is better)',
-        columns: ['comparison', 'ratio', 'target'],
-        rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
-      },
+      ratioTable('Server ratios (ours / theirs, cost: lower is better)', ratios),
     ],
     ratios,
     notes: [

@@ -31,6 +31,15 @@ export function target(r: Ratio): string {
   return `${r.better === 'lower' ? '<=' : '>='} ${r.target}x`;
 }
 
+/** A section's ratio table: each comparison, its ratio and the target it is held to. */
+export function ratioTable(title: string, ratios: readonly Ratio[]): Table {
+  return {
+    title,
+    columns: ['comparison', 'ratio', 'target'],
+    rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
+  };
+}
+
 /** What every benchmark section returns: tables to print, ratios, raw data for the JSON. */
 export interface SectionResult {
   readonly name: string;
