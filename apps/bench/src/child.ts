@@ -23,7 +23,15 @@ export type Command =
   | { cmd: 'fds' }
   | { cmd: 'cpuStart' }
   | { cmd: 'cpuEnd' }
-  | { cmd: 'send'; events: number; bytes: number; stamp: boolean; json?: boolean }
+  | {
+      cmd: 'send';
+      events: number;
+      bytes: number;
+      stamp: boolean;
+      json?: boolean;
+      /** Publish at this fixed rate (events/s) instead of once per event-loop turn. */
+      rate?: number;
+    }
   | { cmd: 'exit' };
 
 const send = (m: unknown) => process.send?.(m);
@@ -131,7 +139,9 @@ async function main() {
       }
       case 'send': {
         // One event to every session per round; yielding between rounds lets the
-        // sockets drain, like a real producer that publishes over time.
+        // sockets drain, like a real producer that publishes over time. With `rate`,
+        // event i goes out at start + i / rate (a fixed offered load).
+        const start = performance.now();
         const pad = 'x'.repeat(Math.max(0, m.bytes - 40));
         const json = m.json ? corpora(256 * 1024)[1]!.messages : [];
         for (let i = 0; i < m.events; i++) {
@@ -141,7 +151,8 @@ async function main() {
               ? `{"t":${performance.timeOrigin + performance.now()},"seq":${i},"p":"${pad}"}`
               : `{"seq":${i},"p":"${pad}"}`;
           await publisher!.publish(data, String(i));
-          await tick();
+          const due = m.rate ? start + ((i + 1) * 1000) / m.rate - performance.now() : 0;
+          await (due > 0 ? new Promise((r) => setTimeout(r, due)) : tick());
         }
         send({ type: 'sent' });
         break;

@@ -19,10 +19,15 @@ const ENTRANTS: [string, string][] = [
 
 const signed = (x: number, digits: number) => (x >= 0 ? '+' : '') + fmt(x, digits);
 
-interface Run {
-  perSec: number;
+interface Latency {
   p50: number;
   p99: number;
+}
+
+interface Run extends Latency {
+  perSec: number;
+  /** Latency at the fixed rate, when `paced` was asked for. */
+  paced?: Latency;
   cpuPerDelivery: number;
   cpuPerPublish: number;
   msPerEvent: number;
@@ -34,6 +39,8 @@ interface Run {
  * fast as the server takes them (one per event-loop turn), with a timestamp in each.
  * Delivered events/s = subs x events / time until every client had every event.
  * Latency = receive time - publish timestamp, on a sample of 50 connections.
+ * With `paced`, the same clients then get `paced.events` published at a fixed
+ * `paced.rate` (events/s): latency at one offered load that every entrant sustains.
  */
 async function broadcast(
   entrant: string,
@@ -41,6 +48,7 @@ async function broadcast(
   events: number,
   reps: number,
   options: Record<string, unknown> = {},
+  paced?: { rate: number; events: number },
 ): Promise<Run | string> {
   const server = await ChildServer.start(entrant, options);
   if (typeof server === 'string') return server;
@@ -53,7 +61,7 @@ async function broadcast(
       await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
     const m1 = await server.memory();
-    const runs: Omit<Run, 'memPerSub'>[] = [];
+    const runs: Omit<Run, 'memPerSub' | 'paced'>[] = [];
     for (let rep = 0; rep < reps; rep++) {
       for (const c of clients) if (c.latencies) c.latencies.length = 0;
       const base = clients.map((c) => c.frames);
@@ -74,9 +82,23 @@ async function broadcast(
         msPerEvent: ms / events,
       });
     }
+    const pacedRuns: Latency[] = [];
+    for (let rep = 0; paced && rep < reps; rep++) {
+      for (const c of clients) if (c.latencies) c.latencies.length = 0;
+      const base = clients.map((c) => c.frames);
+      const { events: n, rate } = paced;
+      await server.ask({ cmd: 'send', events: n, bytes: 200, stamp: true, rate }, 'sent');
+      await waitFrames(clients, base, n, 300_000);
+      const lat = clients.flatMap((c) => c.latencies ?? []);
+      pacedRuns.push({ p50: percentile(lat, 50), p99: percentile(lat, 99) });
+    }
     closeClients(clients);
-    const med = (k: keyof Omit<Run, 'memPerSub'>) => median(runs.map((r) => r[k]));
+    const med = (k: keyof Omit<Run, 'memPerSub' | 'paced'>) => median(runs.map((r) => r[k]));
     return {
+      paced: paced && {
+        p50: median(pacedRuns.map((r) => r.p50)),
+        p99: median(pacedRuns.map((r) => r.p99)),
+      },
       perSec: med('perSec'),
       p50: med('p50'),
       p99: med('p99'),
@@ -92,26 +114,38 @@ async function broadcast(
 
 /** Hub broadcast at 1k and 10k subscribers against the peers, and Redis overhead. */
 export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
-  const sizes: [number, number][] = cfg.quick
-    ? [[100, 20]]
+  // [subscribers, events at saturation, the fixed-rate run]: the fixed rate offers
+  // 10,000 deliveries/s (1,000 in quick mode), which every entrant sustains.
+  type Size = [number, number, { rate: number; events: number }];
+  const sizes: Size[] = cfg.quick
+    ? [[100, 20, { rate: 10, events: 5 }]]
     : [
-        [1000, 200],
-        [10_000, 20],
+        [1000, 200, { rate: 10, events: 30 }],
+        [10_000, 20, { rate: 1, events: 8 }],
       ];
   const reps = cfg.quick ? 1 : 3;
   const rows: string[][] = [];
   const ratios: Ratio[] = [];
   const data: Record<string, unknown>[] = [];
-  for (const [subs, events] of sizes) {
+  const pacedRows: string[][] = [];
+  for (const [subs, events, paced] of sizes) {
     const got = new Map<string, Run>();
     for (const [key, label] of ENTRANTS) {
-      const r = await broadcast(key, subs, events, reps);
-      data.push({ entrant: key, subs, events, result: r });
+      const r = await broadcast(key, subs, events, reps, {}, paced);
+      data.push({ entrant: key, subs, events, paced, result: r });
       if (typeof r === 'string') {
         rows.push([fmt(subs), label, r, '', '', '', '']);
+        pacedRows.push([fmt(subs), label, r, '', '']);
         continue;
       }
       got.set(key, r);
+      pacedRows.push([
+        fmt(subs),
+        label,
+        `${fmt(paced.rate)} events/s (${fmt(paced.rate * subs)} deliveries/s)`,
+        fmt(r.paced?.p50, 1),
+        fmt(r.paced?.p99, 1),
+      ]);
       rows.push([
         fmt(subs),
         label,
@@ -134,6 +168,17 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
         name: `hub p99 latency vs ${label}, ${fmt(subs)} subscribers`,
         value: ours && theirs ? ours.p99 / theirs.p99 : null,
         target: key === 'hub-better-sse' ? 1 : undefined,
+        better: 'lower',
+      });
+      ratios.push({
+        name: `hub p99 latency at ${fmt(paced.rate)} events/s vs ${label}, ${fmt(subs)} subscribers`,
+        value: ours?.paced && theirs?.paced ? ours.paced.p99 / theirs.paced.p99 : null,
+        target: key === 'hub-better-sse' ? 1 : undefined,
+        better: 'lower',
+      });
+      ratios.push({
+        name: `hub server CPU per delivery vs ${label}, ${fmt(subs)} subscribers`,
+        value: ours && theirs ? ours.cpuPerDelivery / theirs.cpuPerDelivery : null,
         better: 'lower',
       });
     }
@@ -200,6 +245,11 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
         rows,
       },
       {
+        title: `Latency at a fixed offered load: the same clients, events published at a fixed rate (median of ${reps})`,
+        columns: ['subscribers', 'server', 'rate', 'p50 ms', 'p99 ms'],
+        rows: pacedRows,
+      },
+      {
         title: `Redis overhead: ${fmt(subs)} subscribers, ${fmt(events)} events published one after another (server process CPU; redis-server's own CPU not counted)`,
         columns: [
           'backend',
@@ -215,7 +265,7 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
     ],
     ratios,
     notes: [
-      'Latency is measured at saturation (publishing as fast as the server accepts), so it includes queueing; the load generator shares the 2 cores with the server.',
+      'Broadcast latency is measured at saturation (publishing as fast as the server accepts), so it includes queueing, and each entrant runs at its own rate; the fixed-rate table compares latency at one offered load. The load generator (one process parsing every frame of every connection) shares the 2 cores with the server and caps the delivered events/s it can count; server CPU per delivery is the cost on the server side alone.',
     ],
     data,
   };
