@@ -15,7 +15,7 @@ import {
 type Consume = (url: string, n: number) => Promise<void>;
 
 interface EventSourceLike {
-  onmessage: ((e: unknown) => void) | null;
+  addEventListener(type: 'message', listener: () => void): void;
   onerror: ((e: unknown) => void) | null;
   close(): void;
 }
@@ -27,12 +27,14 @@ function viaEventSource(Ctor: EventSourceCtor): Consume {
     new Promise((resolve, reject) => {
       let count = 0;
       const es = new Ctor(url);
-      es.onmessage = () => {
+      // A listener, not `onmessage`: the spec delivers both through dispatchEvent, but
+      // eventsource 4 calls `onmessage` directly, which would skip its dispatch cost.
+      es.addEventListener('message', () => {
         if (++count === n) {
           es.close();
           resolve();
         }
-      };
+      });
       es.onerror = (e) => {
         if (count < n) {
           es.close();
