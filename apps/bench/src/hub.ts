@@ -18,6 +18,7 @@ const ENTRANTS: [string, string][] = [
 ];
 
 const signed = (x: number, digits: number) => (x >= 0 ? '+' : '') + fmt(x, digits);
+const perSecond = (rate: number) => `${fmt(rate)} event${rate === 1 ? '' : 's'}/s`;
 
 interface Latency {
   p50: number;
@@ -142,7 +143,7 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
       pacedRows.push([
         fmt(subs),
         label,
-        `${fmt(paced.rate)} events/s (${fmt(paced.rate * subs)} deliveries/s)`,
+        `${perSecond(paced.rate)} (${fmt(paced.rate * subs)} deliveries/s)`,
         fmt(r.paced?.p50, 1),
         fmt(r.paced?.p99, 1),
       ]);
@@ -171,7 +172,7 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
         better: 'lower',
       });
       ratios.push({
-        name: `hub p99 latency at ${fmt(paced.rate)} events/s vs ${label}, ${fmt(subs)} subscribers`,
+        name: `hub p99 latency at ${perSecond(paced.rate)} vs ${label}, ${fmt(subs)} subscribers`,
         value: ours?.paced && theirs?.paced ? ours.paced.p99 / theirs.paced.p99 : null,
         target: key === 'hub-better-sse' ? 1 : undefined,
         better: 'lower',
