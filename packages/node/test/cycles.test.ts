@@ -3,6 +3,7 @@ import { Agent, createServer, get } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { serverCounters } from '@sse/server';
 import { expect, it } from 'vitest';
+import { expectAllReleased, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
 const CYCLES = 10_000;
@@ -64,18 +65,10 @@ it(`${CYCLES} connect/disconnect cycles leave no session, timer or listener behi
   );
 
   // Sessions the clients dropped end when the server sees the socket close.
-  const start = Date.now();
-  while (serverCounters().sessions > 0 && Date.now() - start < 30_000) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await until(() => serverCounters().sessions === 0, 30_000);
   expect(peak).toBeGreaterThan(0);
   expect(sse.factory.size).toBe(0);
-  expect(serverCounters()).toEqual({
-    sessions: 0,
-    heartbeatRegistrations: 0,
-    heartbeatTimers: 0,
-    ageTimers: 0,
-  });
+  expectAllReleased();
 
   // Kept-alive sockets carry exactly the listeners of a socket that served a plain request.
   const plainAgent = new Agent({ keepAlive: true, maxSockets: 1 });

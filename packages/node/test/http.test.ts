@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerSession, type SessionOptions, serverCounters } from '@sse/server';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StreamReader, until } from '../../server/test/support';
+import { expectAllReleased, StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
 /** A node:http server whose handler opens a session and gives it to the test. */
@@ -33,12 +33,7 @@ afterEach(async () => {
     s.close();
   }
   await until(() => serverCounters().sessions === 0);
-  expect(serverCounters()).toEqual({
-    sessions: 0,
-    heartbeatRegistrations: 0,
-    heartbeatTimers: 0,
-    ageTimers: 0,
-  });
+  expectAllReleased();
 });
 
 async function started(options?: SessionOptions) {

@@ -1,5 +1,6 @@
 import { isSSEError } from '@sse/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { expectAllReleased } from '../test/support';
 import { serverCounters } from './debug';
 import { createSessionFactory } from './factory';
 import type { SessionOptions } from './options';
@@ -38,12 +39,7 @@ function open<State = Record<string, unknown>>(options: SessionOptions<State> = 
 }
 
 afterEach(() => {
-  expect(serverCounters()).toEqual({
-    sessions: 0,
-    heartbeatRegistrations: 0,
-    heartbeatTimers: 0,
-    ageTimers: 0,
-  });
+  expectAllReleased();
 });
 
 describe('ServerSession', () => {

@@ -4,6 +4,8 @@
  * web suites that use it run in every runtime.
  */
 import { createDecoder, type DecodedEvent } from '@sse/core';
+import { serverCounters } from '@sse/server';
+import { expect } from 'vitest';
 
 /** One item of the stream as a client sees it. */
 export type StreamItem =
@@ -93,4 +95,17 @@ export async function until(predicate: () => boolean, timeoutMs = 15_000): Promi
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Checks that no session is open and that every ended session released its heartbeat
+ * registration and timers. Call it once sessions had their chance to end.
+ */
+export function expectAllReleased(): void {
+  expect(serverCounters()).toEqual({
+    sessions: 0,
+    heartbeatRegistrations: 0,
+    heartbeatTimers: 0,
+    ageTimers: 0,
+  });
 }

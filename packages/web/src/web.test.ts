@@ -3,7 +3,7 @@
 import { isSSEError } from '@sse/core';
 import { type ServerSession, type SessionOptions, serverCounters } from '@sse/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StreamReader, until } from '../../server/test/support';
+import { expectAllReleased, StreamReader, until } from '../../server/test/support';
 import { createWebSSE } from './index';
 
 function opened(options: SessionOptions = {}, init: RequestInit = {}, url = 'http://x/events') {
@@ -14,12 +14,7 @@ function opened(options: SessionOptions = {}, init: RequestInit = {}, url = 'htt
 
 afterEach(async () => {
   await until(() => serverCounters().sessions === 0);
-  expect(serverCounters()).toEqual({
-    sessions: 0,
-    heartbeatRegistrations: 0,
-    heartbeatTimers: 0,
-    ageTimers: 0,
-  });
+  expectAllReleased();
 });
 
 describe('@sse/web', () => {
