@@ -173,14 +173,19 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     blockId = undefined;
   }
 
+  /** Drops the unfinished line and event and the id they set (the spec's end-of-stream rule; also on failure and reset). */
+  function discardEvent(): void {
+    dropPending();
+    clearEvent();
+    idBuffer = lastEventId;
+  }
+
   /** Stops the decoder on a breached limit: reports (or throws) a typed error and drops buffers. */
   function fail(error: SSEError): void {
     state = FAILED;
     failure = error;
     generation++;
-    dropPending();
-    clearEvent();
-    idBuffer = lastEventId;
+    discardEvent();
     if (onError) onError(error);
     else throw error;
   }
@@ -209,8 +214,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     lastEventId = idBuffer;
     if (dataLines === 0) {
       // No `data` field: nothing fires; the type buffer is reset all the same.
-      type = '';
-      blockId = undefined;
+      clearEvent();
       return;
     }
     const event: DecodedEvent =
@@ -317,8 +321,8 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         lineTooLong(whole.length);
         return;
       }
-      if (whole.length === 0) dispatch();
-      else line(whole, 0, whole.length);
+      // Never empty: only non-empty slices are kept pending.
+      line(whole, 0, whole.length);
       if (gen !== generation) return;
       pos = end + 1;
       if (end === cr) {
@@ -450,9 +454,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       dispatch();
     } else {
       // The spec: pending data is discarded at end of stream, its id included.
-      dropPending();
-      clearEvent();
-      idBuffer = lastEventId;
+      discardEvent();
     }
   }
 
@@ -488,10 +490,8 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       bytesPending = false;
       atStart = true;
       skipLF = false;
-      dropPending();
-      clearEvent();
       if (resetOptions?.lastEventId !== undefined) lastEventId = resetOptions.lastEventId;
-      idBuffer = lastEventId;
+      discardEvent();
       state = OPEN;
       failure = undefined;
       generation++;
