@@ -6,15 +6,16 @@ const CR_LINE_BREAK = /\r\n?/g;
 
 /**
  * Writes one `prefix + line` per line of `text` (CRLF, CR and LF all end a line), so no
- * line break can escape the field. Single-line text, the usual case, costs two native
- * scans and one concatenation; multi-line text one native replace, no per-line array.
+ * line break can escape the field, then `end` (`'\n'`, or `'\n\n'` to end the frame too).
+ * Single-line text, the usual case, costs two native scans and one concatenation;
+ * multi-line text one native replace, no per-line array.
  */
-function lines(prefix: string, text: string): string {
+function lines(prefix: string, text: string, end: string): string {
   const hasLF = text.indexOf('\n') !== -1;
   const hasCR = text.indexOf('\r') !== -1;
-  if (!hasLF && !hasCR) return prefix + text + '\n';
+  if (!hasLF && !hasCR) return prefix + text + end;
   const normalised = hasCR ? text.replace(CR_LINE_BREAK, '\n') : text;
-  return prefix + normalised.replaceAll('\n', '\n' + prefix) + '\n';
+  return prefix + normalised.replaceAll('\n', '\n' + prefix) + end;
 }
 
 /**
@@ -54,7 +55,7 @@ function invalidField(field: 'event' | 'id', value: string): SSEError {
  */
 export function encode(message: Message): string {
   const { data, event, id, retry, comment } = message;
-  let out = comment === undefined ? '' : lines(': ', String(comment));
+  let out = comment === undefined ? '' : lines(': ', String(comment), '\n');
   if (event !== undefined) {
     // `String` only for callers outside the types (a number, say): strings skip the call.
     const value = typeof event === 'string' ? event : String(event);
@@ -82,13 +83,12 @@ export function encode(message: Message): string {
       `The data field must be a string, got ${typeof data}. Serialise objects first, for example with JSON.stringify.`,
     );
   }
-  // Always `data: ` with the space, so a leading space in the payload survives. Single-line
-  // data, the usual case, is written in one concatenation with the frame's blank line.
-  if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) return out + 'data: ' + data + '\n\n';
-  return out + lines('data: ', data) + '\n';
+  // Always `data: ` with the space, so a leading space in the payload survives; the
+  // frame's blank line is written with the last line.
+  return out + lines('data: ', data, '\n\n');
 }
 
 /** Serialises a comment-only frame, the usual heartbeat: ignored by every client. */
 export function encodeComment(text = ''): string {
-  return text === '' ? ':\n\n' : lines(': ', text) + '\n';
+  return text === '' ? ':\n\n' : lines(': ', text, '\n\n');
 }
