@@ -1,3 +1,4 @@
+import { EVENT_STREAM_CONTENT_TYPE } from '@sse/core';
 import { type CorsOptions, DEFAULTS } from './options';
 
 /** Response headers as a plain object: both `writeHead` and `new Response` take it. */
@@ -11,7 +12,7 @@ export type HeaderRecord = Record<string, string>;
 export function baseHeaders(extra: Readonly<HeaderRecord> | undefined): HeaderRecord {
   return {
     ...extra,
-    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Content-Type': EVENT_STREAM_CONTENT_TYPE,
     'Cache-Control': 'no-cache, no-transform',
     'X-Accel-Buffering': 'no',
   };
