@@ -1,12 +1,21 @@
 import {
   createDecoder,
   type DecodedEvent,
+  EVENT_STREAM_MIME_TYPE,
   isEventStreamContentType,
   type SSEError,
 } from '@sse/core';
 import { backoffDelay, parseRetryAfter } from './backoff';
 import { EventSourceError } from './error';
 import type { EventSourceOptions } from './options';
+
+/**
+ * The absolute URL for `url`: relative URLs resolve against the page, as for the native
+ * `EventSource`; elsewhere they must be absolute. Throws `TypeError` when it cannot parse.
+ */
+export function resolveUrl(url: string | URL): string {
+  return new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+}
 
 /** One event from `events()`: the decoded fields plus the origin of the final URL. */
 export interface StreamEvent extends DecodedEvent {
@@ -187,7 +196,7 @@ export function connect(
         ? await headersOption({ attempt: failures, lastEventId })
         : headersOption,
     );
-    if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
+    if (!headers.has('accept')) headers.set('accept', EVENT_STREAM_MIME_TYPE);
     if (lastEventId) headers.set('last-event-id', lastEventId);
     const init: RequestInit = {
       method: options.method ?? 'GET',
@@ -230,7 +239,9 @@ export function connect(
       const bad = status !== 200;
       const reason = new EventSourceError(
         bad ? 'HTTP_STATUS' : 'CONTENT_TYPE',
-        bad ? `HTTP status ${status}, not 200` : `Content type ${type}, not text/event-stream`,
+        bad
+          ? `HTTP status ${status}, not 200`
+          : `Content type ${type}, not ${EVENT_STREAM_MIME_TYPE}`,
         undefined,
         response,
       );

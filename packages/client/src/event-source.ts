@@ -1,4 +1,10 @@
-import { type Connection, connect, type ReadyState, type StreamEvent } from './connection';
+import {
+  type Connection,
+  connect,
+  type ReadyState,
+  resolveUrl,
+  type StreamEvent,
+} from './connection';
 import { EventSourceErrorEvent } from './error';
 import type { EventSourceOptions } from './options';
 
@@ -117,7 +123,7 @@ export class EventSource extends EventTarget {
   constructor(url: string | URL, options: EventSourceOptions = {}) {
     super();
     try {
-      this.url = new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+      this.url = resolveUrl(url);
     } catch {
       throw new DOMException(`Invalid EventSource URL: ${url}`, 'SyntaxError');
     }

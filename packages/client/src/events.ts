@@ -1,4 +1,4 @@
-import { connect, type StreamEvent } from './connection';
+import { connect, resolveUrl, type StreamEvent } from './connection';
 import { EventSourceError } from './error';
 import type { EventSourceOptions } from './options';
 
@@ -27,16 +27,13 @@ export function events(
   // with a network chunk's worth queued; read slots are dropped in bulk (amortised O(1)).
   let head = 0;
   let failure: unknown;
-  let done = false;
   let wake: (() => void) | undefined;
   let resume: (() => void) | undefined;
   const notify = () => {
     wake?.();
     wake = undefined;
   };
-  // Relative URLs resolve against the page, as for `EventSource`; elsewhere they must be absolute.
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  const connection = connect(new URL(url, base).href, options, {
+  const connection = connect(resolveUrl(url), options, {
     open() {},
     event(event) {
       queue.push(event);
@@ -48,7 +45,6 @@ export function events(
       notify();
     },
     end(aborted) {
-      done = true;
       if (aborted) {
         failure = new EventSourceError('ABORTED', 'Aborted by the signal', options.signal?.reason);
       }
@@ -57,7 +53,6 @@ export function events(
     wait: () => (queue.length - head >= limit ? new Promise((r) => (resume = r)) : undefined),
   });
   const finish = (): IteratorResult<StreamEvent> => {
-    done = true;
     queue.length = head = 0;
     connection.close();
     resume?.();
@@ -84,7 +79,8 @@ export function events(
           finish();
           throw error;
         }
-        if (done || connection.readyState === 2) return finish();
+        // CLOSED: `end` fired (it only does once the connection is closed), or finish() ran.
+        if (connection.readyState === 2) return finish();
         await new Promise<void>((r) => (wake = r));
       }
     },
