@@ -444,14 +444,16 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     }
     counters.sessions--;
     this.owner?.released(this);
+    // One error for the transport and the signal (made only when one of them needs it).
+    const error = graceful && this.controller === undefined ? undefined : this.reason();
     try {
       if (graceful) this.sink.end();
-      else this.sink.abort();
+      else this.sink.abort(error!);
     } catch {
       // Ending a transport that already failed is not an error of this session.
     }
     this.settleDrain(false);
-    this.controller?.abort(this.reason());
+    this.controller?.abort(error);
     this.extra?.resolveClosed?.();
   }
 

@@ -1,3 +1,5 @@
+import type { SSEError } from '@sse/core';
+
 /**
  * The whole contract between a session and a transport. An adapter implements it
  * for one kind of response and calls back into the session (`drain()`, `peerGone()`)
@@ -12,6 +14,9 @@ export interface SessionSink {
   write(chunk: Uint8Array): boolean;
   /** Ends the response gracefully: everything written so far is still delivered. */
   end(): void;
-  /** Tears the connection down now (slow reader, failed write, peer gone). Must be idempotent. */
-  abort(): void;
+  /**
+   * Tears the connection down now (slow reader, failed write, peer gone). Must be
+   * idempotent. `reason` is the session's end reason, the same error as `session.signal.reason`.
+   */
+  abort(reason: SSEError): void;
 }

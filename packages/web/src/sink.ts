@@ -1,3 +1,4 @@
+import type { SSEError } from '@sse/core';
 import type { ServerSession, SessionSink } from '@sse/server';
 
 /**
@@ -39,14 +40,14 @@ export class StreamSink implements SessionSink, UnderlyingDefaultSource<Uint8Arr
     }
   }
 
-  abort(): void {
+  abort(reason: SSEError): void {
     const session = this.session;
     this.session = undefined;
     try {
       // The peer is gone: nobody reads, just release the stream (runtimes log errored bodies).
       if (session === undefined || session.endReason === 'peer') this.controller.close();
       // Slow or failed: erroring the body makes the runtime drop the connection.
-      else this.controller.error(session.signal.reason);
+      else this.controller.error(reason);
     } catch {
       // Already closed or cancelled.
     }

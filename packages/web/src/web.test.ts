@@ -74,6 +74,27 @@ describe('@sse/web', () => {
     expect((seen!.signal.reason as Error).cause).toBe(boom);
   });
 
+  it("errors the body with the session's end reason, also when the app had read session.signal", async () => {
+    const sse = createWebSSE({ heartbeat: false });
+    let seen: ServerSession | undefined;
+    const boom = new Error('boom');
+    const response = sse(new Request('http://x/'), async (session) => {
+      seen = session;
+      session.signal.addEventListener('abort', () => {}); // handlers commonly pass it on
+      throw boom;
+    });
+    const reader = response.body!.getReader();
+    let error: unknown;
+    try {
+      while (!(await reader.read()).done);
+    } catch (e) {
+      error = e;
+    }
+    expect(isSSEError(error, 'WRITE_FAILED')).toBe(true);
+    expect((error as Error).cause).toBe(boom);
+    expect(error).toBe(seen!.signal.reason);
+  });
+
   it('reads Last-Event-ID from the header or the lastEventId query parameter', async () => {
     const a = opened({}, { headers: { 'Last-Event-ID': '17' } });
     expect(a.session.lastEventId).toBe('17');
