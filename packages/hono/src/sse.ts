@@ -26,24 +26,17 @@ function responderFor<State>(options: SessionOptions<State> | undefined): WebSSE
   return responder as WebSSE<State>;
 }
 
-/** Builds the Hono response: headers set earlier with `c.header()` are kept. */
+/**
+ * Builds the Hono response through `@sse/web` (which runs the handler and fails the
+ * session on a throw or rejection): headers set earlier with `c.header()` are kept.
+ */
 function respond<State, E extends Env>(
   responder: WebSSE<State>,
   c: Context<E>,
   handler: HonoSessionHandler<State, E>,
 ): Response {
   // On Bun, Hono passes the Bun server as `c.env`: its timeout() lifts the idle limit.
-  const { response, session } = responder.open(c.req.raw, { server: c.env });
-  if (session) {
-    try {
-      const result = handler(session, c);
-      if (result && typeof (result as Promise<unknown>).then === 'function') {
-        (result as Promise<unknown>).then(undefined, (error: unknown) => session.fail(error));
-      }
-    } catch (error) {
-      session.fail(error);
-    }
-  }
+  const response = responder(c.req.raw, (session) => handler(session, c), { server: c.env });
   return c.newResponse(response.body, response);
 }
 
