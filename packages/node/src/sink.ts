@@ -81,13 +81,8 @@ export class ResponseSink implements SessionSink {
   }
 
   write(chunk: Uint8Array): boolean {
-    let accepted: boolean;
-    if (this.compressor === undefined) {
-      accepted = (this.res as ServerResponse).write(chunk);
-    } else {
-      // Flushed by the compressor's own `flush` mode (see BROTLI_OPTIONS).
-      accepted = this.compressor.write(chunk);
-    }
+    // A compressor flushes each write through its own `flush` mode (see BROTLI_OPTIONS).
+    const accepted = this.target.write(chunk);
     // The 'drain' listener is added the first time the socket pushes back: idle
     // sessions that never fill their socket carry one listener less.
     if (!accepted && !this.listening) {
@@ -99,8 +94,7 @@ export class ResponseSink implements SessionSink {
 
   end(): void {
     this.release();
-    if (this.compressor) this.compressor.end();
-    else this.res.end();
+    this.target.end();
   }
 
   abort(): void {
