@@ -43,16 +43,17 @@ const HEARTBEAT = utf8.encode(encodeComment());
 /**
  * The last message `send` encoded and its bytes, process-wide: a loop that sends one
  * message to many sessions (a broadcast) encodes it once instead of once per session.
- * Only primitive fields are remembered, so a hit always means the same wire bytes.
+ * Only primitive fields are remembered, so a hit always means the same wire bytes. One
+ * record, overwritten on each miss: nothing is allocated for it per send.
  */
-let last: Message | undefined;
-let lastFrame: Uint8Array = new Uint8Array(0);
+const last: Message = {};
+let lastFrame: Uint8Array | undefined;
 
 /** The frame for `message`, from the one-entry cache when it matches field by field. */
 function frameOf(message: Message): Uint8Array {
   const { data, event, id, retry, comment } = message;
   if (
-    last !== undefined &&
+    lastFrame !== undefined &&
     data === last.data &&
     id === last.id &&
     event === last.event &&
@@ -61,15 +62,18 @@ function frameOf(message: Message): Uint8Array {
   ) {
     return lastFrame;
   }
+  // encode() has thrown by now unless `data` is a string (or absent) and `retry` a number.
   const frame = utf8.encode(encode(message));
   if (
-    (data === undefined || typeof data === 'string') &&
     (id === undefined || typeof id === 'string') &&
     (event === undefined || typeof event === 'string') &&
-    (comment === undefined || typeof comment === 'string') &&
-    (retry === undefined || typeof retry === 'number')
+    (comment === undefined || typeof comment === 'string')
   ) {
-    last = { data, id, event, retry, comment };
+    last.data = data;
+    last.id = id;
+    last.event = event;
+    last.retry = retry;
+    last.comment = comment;
     lastFrame = frame;
   }
   return frame;
