@@ -31,9 +31,7 @@ export class HeartbeatClock {
     if (this.timer === undefined) {
       const period = Math.max(1, Math.floor(this.intervalMs / TICKS_PER_INTERVAL));
       this.timer = setInterval(tick, period, this);
-      // Node and Bun return an object with unref(); Deno and browsers return a number.
-      const handle = this.timer as { unref?: () => void };
-      if (typeof handle.unref === 'function') handle.unref();
+      unrefTimer(this.timer);
       counters.heartbeatTimers++;
     }
   }
@@ -68,4 +66,13 @@ export function clockFor(intervalMs: number): HeartbeatClock {
     clocks.set(intervalMs, clock);
   }
   return clock;
+}
+
+/**
+ * Lets a timer not keep the process alive. Node and Bun return an object with
+ * `unref()`; Deno and browsers return a number, which needs nothing.
+ */
+export function unrefTimer(timer: unknown): void {
+  const handle = timer as { unref?: () => void };
+  if (typeof handle.unref === 'function') handle.unref();
 }

@@ -1,7 +1,7 @@
 import { encode, encodeComment } from '@sse/core';
 import { clockFor, HeartbeatClock } from './clock';
 import { negotiateEncoding } from './encoding';
-import { addCors, baseHeaders, type HeaderRecord } from './headers';
+import { addCors, appendVary, baseHeaders, type HeaderRecord } from './headers';
 import { type ContentEncoding, DEFAULTS, positive, type SessionOptions } from './options';
 import { lastEventIdOf, type RequestInfo } from './request';
 import { ServerSession, type SessionLimits } from './session';
@@ -115,7 +115,7 @@ export class SessionFactory<State = Record<string, unknown>> {
       if (cors) addCors(headers, cors, request.origin, false);
       if (encoding) {
         headers['Content-Encoding'] = encoding;
-        headers.Vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
+        appendVary(headers, 'Accept-Encoding');
       }
     }
     return {

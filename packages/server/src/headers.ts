@@ -18,6 +18,11 @@ export function baseHeaders(extra: Readonly<HeaderRecord> | undefined): HeaderRe
   };
 }
 
+/** Adds `token` to the `Vary` header, keeping what it already lists. */
+export function appendVary(headers: HeaderRecord, token: string): void {
+  headers.Vary = headers.Vary ? `${headers.Vary}, ${token}` : token;
+}
+
 /** True when `origin` is on the allow-list. */
 export function originAllowed(cors: CorsOptions, origin: string): boolean {
   const { origins } = cors;
@@ -39,7 +44,7 @@ export function addCors(
   origin: string | null | undefined,
   preflight: boolean,
 ): void {
-  headers.Vary = headers.Vary ? `${headers.Vary}, Origin` : 'Origin';
+  appendVary(headers, 'Origin');
   if (!origin || !originAllowed(cors, origin)) return;
   headers['Access-Control-Allow-Origin'] = cors.origins === '*' && !cors.credentials ? '*' : origin;
   if (cors.credentials) headers['Access-Control-Allow-Credentials'] = 'true';

@@ -1,5 +1,5 @@
 import { encode, encodeComment, type Message, SSEError } from '@sse/core';
-import type { HeartbeatClock } from './clock';
+import { type HeartbeatClock, unrefTimer } from './clock';
 import { counters } from './debug';
 import type { SessionSink } from './sink';
 import type { SendResult, Session, SlowClientPolicy } from './types';
@@ -492,8 +492,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   expireAfter(ms: number): void {
     const extra = this.extras();
     extra.ageTimer = setTimeout(expire, ms, this);
-    const handle = extra.ageTimer as { unref?: () => void };
-    if (typeof handle.unref === 'function') handle.unref();
+    unrefTimer(extra.ageTimer);
     counters.ageTimers++;
   }
 }
