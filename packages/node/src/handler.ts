@@ -55,7 +55,6 @@ export function createNodeSSE<State = Record<string, unknown>>(
         lastEventId: h['last-event-id'] as string | undefined,
         origin: h.origin,
         acceptEncoding: h['accept-encoding'],
-        accessControlRequestMethod: h['access-control-request-method'] as string | undefined,
       },
       ZLIB_CODINGS,
     );

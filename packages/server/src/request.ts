@@ -16,8 +16,6 @@ export interface RequestInfo {
   lastEventId?: string | null;
   origin?: string | null;
   acceptEncoding?: string | null;
-  /** `Access-Control-Request-Method`, present on CORS preflights. */
-  accessControlRequestMethod?: string | null;
 }
 
 const utf8Strict = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });

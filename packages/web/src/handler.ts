@@ -99,7 +99,6 @@ export function createWebSSE<State = Record<string, unknown>>(
       lastEventId: h.get('last-event-id'),
       origin: h.get('origin'),
       acceptEncoding: null,
-      accessControlRequestMethod: h.get('access-control-request-method'),
     });
     if (negotiation.kind !== 'open') {
       return {
