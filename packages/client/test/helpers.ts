@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { encode, type Message } from '@sse/core';
 import { createNodeSSE } from '@sse/node';
 import { afterEach } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 
 /** What the test server saw of one request. */
 export interface SeenRequest {
@@ -47,9 +47,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     for (const wake of waiters.splice(0)) wake();
     handler(req, res, seen, index);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
   const origin = `http://127.0.0.1:${port}`;
   return {
     url: `${origin}/`,

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createNodeSSE } from '@sse/node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { commands } from '../src/commands.test-helper';
 import { createHub, type Hub } from '../src/index';
 import { SSEClient } from './sse-client';
@@ -25,9 +26,7 @@ describe('replay property over real sockets (@sse/node)', () => {
       // Subscribed in the same tick as the response head: live before the client sees it.
       if (session !== undefined) void hub.subscribe(session, topics.split(','));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : 0;
+    port = await listenLocal(server);
   });
   afterAll(async () => {
     sse.factory.closeAll();

@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { createNodeSSE } from '@sse/node';
 import type { ServerSession } from '@sse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { createHub } from '../src/index';
 import { SSEClient } from './sse-client';
 
@@ -45,9 +46,7 @@ describe('a slow subscriber among 1,000 fast ones over real sockets', () => {
       if (name !== 'fast') named.set(name, session);
       void hub.subscribe(session, (url.searchParams.get('topics') ?? '').split(','));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve));
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : 0;
+    port = await listenLocal(server, 1024);
   });
 
   afterAll(async () => {

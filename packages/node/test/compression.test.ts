@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createServer, get, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type ContentEncoding, type ServerSession, serverCounters } from '@sse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 import { BROTLI_OPTIONS, ZLIB_OPTIONS } from '../src/sink';
@@ -23,9 +23,7 @@ describe('opt-in streaming compression', () => {
       const s = (req.url === '/plain' ? plain : compressed)(req, res);
       if (s) sessions.push(s);
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
+    port = await listenLocal(server);
   });
 
   afterAll(async () => {

@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { Agent, createServer, get } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { serverCounters } from '@sse/server';
 import { expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { expectAllReleased, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
@@ -32,9 +32,7 @@ it(`${CYCLES} connect/disconnect cycles leave no session, timer or listener behi
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
   const cycle = (i: number) =>

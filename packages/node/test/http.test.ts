@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerSession, type SessionOptions, serverCounters } from '@sse/server';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { expectAllReleased, StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
@@ -18,9 +18,7 @@ async function serve(options: SessionOptions = {}) {
     sessions.push(session);
     waiting.shift()?.(session);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://127.0.0.1:${await listenLocal(server)}`;
   /** The next session opened on the server. */
   const nextSession = () => new Promise<ServerSession>((resolve) => waiting.push(resolve));
   return { sse, server, url, sessions, nextSession };

@@ -2,27 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerSession } from '@sse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, listenLocal } from '../../server/test/net';
 import { StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
 const NGINX = process.env.SSE_NGINX ?? '/usr/sbin/nginx';
 const haveNginx = existsSync(NGINX);
-
-/** A free loopback port, found by binding port 0 and releasing it. */
-async function freePort(): Promise<number> {
-  const probe = createTcpServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as AddressInfo).port;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 describe.skipIf(!haveNginx)(
   haveNginx
@@ -41,9 +31,7 @@ describe.skipIf(!haveNginx)(
         const s = sse(req, res);
         if (s) sessions.push(s);
       });
-      app.listen(0, '127.0.0.1');
-      await once(app, 'listening');
-      const appPort = (app.address() as AddressInfo).port;
+      const appPort = await listenLocal(app);
       proxyPort = await freePort();
       dir = mkdtempSync(join(tmpdir(), 'sse-nginx-'));
       // Deliberately no `proxy_buffering off`: the app's X-Accel-Buffering header must do it.

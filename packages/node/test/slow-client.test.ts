@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { type ServerSession, type SlowClientPolicy, serverCounters } from '@sse/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
@@ -23,9 +24,7 @@ async function setup(slowClient: SlowClientPolicy) {
     const session = sse(req, res);
     if (session) opened.push({ session, res });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
 
   // A client that sends its request and then never reads.
   const slowSocket: Socket = connect(port, '127.0.0.1');

@@ -12,12 +12,12 @@ import {
   type IncomingHttpHeaders,
 } from 'node:http2';
 import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ServerSession, serverCounters } from '@sse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../server/test/net';
 import { StreamReader, until } from '../../server/test/support';
 import { createNodeSSE } from '../src';
 
@@ -82,9 +82,7 @@ async function exercise(server: Http2Server | Http2SecureServer, origin: string,
     const s = sse(req, res);
     if (s) sessions.push(s);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   const client = connect(`${origin}:${port}`, ca ? { ca } : {});
   try {
     const { headers, reader, stream } = await h2get(client, '/events', { 'last-event-id': '9' });
@@ -138,9 +136,7 @@ describe('@sse/node over TLS and HTTP/2', () => {
           const s = sse(req, res);
           if (s) sessions.push(s);
         });
-        server.listen(0, '127.0.0.1');
-        await once(server, 'listening');
-        const port = (server.address() as AddressInfo).port;
+        const port = await listenLocal(server);
         const res = await new Promise<IncomingMessage>((resolve) =>
           httpsGet({ host: '127.0.0.1', port, path: '/events', ca: pair.cert }, resolve),
         );

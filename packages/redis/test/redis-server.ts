@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../server/test/net';
 
 /** The redis-server binary: SSE_REDIS_SERVER, or the Debian path. */
 export const REDIS_SERVER = process.env.SSE_REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -10,18 +10,6 @@ export const REDIS_SERVER = process.env.SSE_REDIS_SERVER ?? '/usr/bin/redis-serv
 export const SKIP_REASON = existsSync(REDIS_SERVER)
   ? ''
   : `redis-server not found at ${REDIS_SERVER} (set SSE_REDIS_SERVER)`;
-
-/** A free loopback port: bind port 0, read it, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * A real redis-server on a loopback port, owned by the test. `persistent` turns on the
