@@ -48,44 +48,64 @@ function invalidField(field: 'event' | 'id', value: string): SSEError {
   );
 }
 
+/** The typed error for a `retry` that is not a non-negative safe integer. */
+function invalidRetry(retry: unknown): SSEError {
+  return new SSEError(
+    'INVALID_RETRY',
+    `The retry field must be a non-negative safe integer of milliseconds, got ${String(retry)}.`,
+  );
+}
+
+/** The typed error for `data` that is not a string. */
+function invalidData(data: unknown): SSEError {
+  return new SSEError(
+    'INVALID_DATA',
+    `The data field must be a string, got ${typeof data}. Serialise objects first, for example with JSON.stringify.`,
+  );
+}
+
 /**
- * Serialises one message to an event-stream frame, ending with the blank line that
- * dispatches it. It cannot be made to inject fields: data and comments are split
- * into one line per line, and `event`/`id` with line breaks throw.
+ * Throws what {@link encode} throws for `message` (the same `SSEError` codes and
+ * messages, in the same order), without building the frame: `encode` runs it first, and
+ * callers that validate a message now and encode it later (the hub) run it alone.
  */
-export function encode(message: Message): string {
+export function checkMessage(message: Message): void {
   const { data, event, id, retry, comment } = message;
-  let out = comment === undefined ? '' : lines(': ', String(comment), '\n');
+  // encode converts a non-string comment first; a conversion that throws throws here too.
+  if (comment !== undefined && typeof comment !== 'string') String(comment);
   if (event !== undefined) {
-    // `String` only for callers outside the types (a number, say): strings skip the call.
     const value = typeof event === 'string' ? event : String(event);
     if (hasForbidden(value, false)) throw invalidField('event', value);
-    out += 'event: ' + value + '\n';
   }
   if (id !== undefined) {
     const value = typeof id === 'string' ? id : String(id);
     if (hasForbidden(value, true)) throw invalidField('id', value);
-    out += 'id: ' + value + '\n';
   }
   if (retry !== undefined) {
     if (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0) {
-      throw new SSEError(
-        'INVALID_RETRY',
-        `The retry field must be a non-negative safe integer of milliseconds, got ${String(retry)}.`,
-      );
+      throw invalidRetry(retry);
     }
-    out += 'retry: ' + retry + '\n';
   }
-  if (data === undefined) return out + '\n';
-  if (typeof data !== 'string') {
-    throw new SSEError(
-      'INVALID_DATA',
-      `The data field must be a string, got ${typeof data}. Serialise objects first, for example with JSON.stringify.`,
-    );
-  }
+  if (data !== undefined && typeof data !== 'string') throw invalidData(data);
+}
+
+/**
+ * Serialises one message to an event-stream frame, ending with the blank line that
+ * dispatches it. It cannot be made to inject fields: data and comments are split
+ * into one line per line, and `event`/`id` with line breaks throw ({@link checkMessage}).
+ */
+export function encode(message: Message): string {
+  checkMessage(message);
+  const { data, event, id, retry, comment } = message;
+  // Valid from here. `String` only for callers outside the types (a number, say).
+  let out = comment === undefined ? '' : lines(': ', String(comment), '\n');
+  if (event !== undefined)
+    out += 'event: ' + (typeof event === 'string' ? event : String(event)) + '\n';
+  if (id !== undefined) out += 'id: ' + (typeof id === 'string' ? id : String(id)) + '\n';
+  if (retry !== undefined) out += 'retry: ' + retry + '\n';
   // Always `data: ` with the space, so a leading space in the payload survives; the
   // frame's blank line is written with the last line.
-  return out + lines('data: ', data, '\n\n');
+  return data === undefined ? out + '\n' : out + lines('data: ', data, '\n\n');
 }
 
 /** Serialises a comment-only frame, the usual heartbeat: ignored by every client. */

@@ -13,7 +13,7 @@ export {
   type EndOptions,
 } from './decoder';
 export { EventStreamDecoder, type EventStreamDecoderOptions } from './decoder-stream';
-export { encode, encodeComment } from './encode';
+export { checkMessage, encode, encodeComment } from './encode';
 export { EventStreamEncoder } from './encoder-stream';
 export { isSSEError, SSEError, type SSEErrorCode } from './errors';
 export type { DecodedEvent, Message } from './types';

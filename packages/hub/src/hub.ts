@@ -1,4 +1,4 @@
-import { encode, type Message, SSEError } from '@sse/core';
+import { checkMessage, encode, type Message, SSEError } from '@sse/core';
 import type { HistoryLimits } from './history';
 import { createMemoryBackend } from './memory';
 import type { Backend, HubEvent, Subscriber } from './types';
@@ -139,7 +139,7 @@ export function createHub(options: HubOptions = {}): Hub {
   }
   const backend = options.backend ?? createMemoryBackend({ history: options.history });
   const resetEvent = options.resetEvent ?? 'reset';
-  encode({ event: resetEvent }); // throws INVALID_EVENT early for a bad name
+  checkMessage({ event: resetEvent }); // throws INVALID_EVENT early for a bad name
   const topicAsEvent = (options.topicField ?? 'event') === 'event';
   const authorize = options.authorize;
   const maxHeld = options.maxHeldEvents ?? 10_000;
@@ -230,10 +230,15 @@ export function createHub(options: HubOptions = {}): Hub {
    * Replays after `cursor` (or, without one, gives the client `start` as its cursor),
    * then releases the held live events that follow: exactly once, in order. `start`
    * is the backend's position when the subscriber was registered: every later event
-   * is in `held` or still to come.
+   * is in `held` or still to come. `topicSet` holds `sub.topics`.
    */
-  async function catchUp(sub: Sub, cursor: string, start: string): Promise<void> {
-    const result = cursor === '' ? null : await backend.range(cursor, new Set(sub.topics));
+  async function catchUp(
+    sub: Sub,
+    topicSet: ReadonlySet<string>,
+    cursor: string,
+    start: string,
+  ): Promise<void> {
+    const result = cursor === '' ? null : await backend.range(cursor, topicSet);
     if (sub.closed) return;
     const held = sub.held ?? [];
     sub.held = null;
@@ -271,7 +276,8 @@ export function createHub(options: HubOptions = {}): Hub {
           'Do not set id on a hub message: the backend assigns ordered ids for replay.',
         );
       }
-      encode(wireMessage(topic, message)); // validate before storing: a bad event must not enter history
+      // Validate before storing (a bad event must not enter history); frameOf encodes it later.
+      checkMessage(wireMessage(topic, message));
       const id = await backend.append(topic, message);
       counters.published++;
       return id;
@@ -279,9 +285,10 @@ export function createHub(options: HubOptions = {}): Hub {
 
     async subscribe(subscriber, topicOrTopics, subscribeOptions = {}) {
       if (closed) throw closedError();
-      const topics = [
-        ...new Set(typeof topicOrTopics === 'string' ? [topicOrTopics] : topicOrTopics),
-      ];
+      const topicSet: ReadonlySet<string> = new Set(
+        typeof topicOrTopics === 'string' ? [topicOrTopics] : topicOrTopics,
+      );
+      const topics = [...topicSet];
       if (topics.length === 0)
         throw new SSEError('INVALID_TOPIC', 'Subscribe to at least one topic.');
       for (const topic of topics) checkTopic(topic);
@@ -323,7 +330,7 @@ export function createHub(options: HubOptions = {}): Hub {
       // Read in the same tick as the registration: no event can fall between the two.
       const start = backend.position() ?? '';
       try {
-        await catchUp(sub, subscribeOptions.lastEventId ?? subscriber.lastEventId, start);
+        await catchUp(sub, topicSet, subscribeOptions.lastEventId ?? subscriber.lastEventId, start);
       } catch (error) {
         remove(sub);
         throw error;
