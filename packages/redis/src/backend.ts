@@ -154,6 +154,13 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
     }
   }
 
+  /** The `t` (topic) field of a stream entry, read without parsing its message. */
+  function topicOf(fields: string[]): string | undefined {
+    let topic: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 't') topic = fields[i + 1];
+    return topic;
+  }
+
   /** Turns a stream entry into an event, or reports it and returns undefined if it is not ours. */
   function toEvent([id, fields]: StreamEntry): HubEvent | undefined {
     let topic: string | undefined;
@@ -272,8 +279,12 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
             o.batch,
           )) as StreamEntry[];
           for (const entry of page) {
+            // Entries of other topics are skipped before their message is parsed; an entry
+            // without a topic is not ours and goes to toEvent, which reports it.
+            const topic = topicOf(entry[1]);
+            if (topic !== undefined && !topics.has(topic)) continue;
             const event = toEvent(entry);
-            if (event !== undefined && topics.has(event.topic)) events.push(event);
+            if (event !== undefined) events.push(event);
           }
           const last = page[page.length - 1];
           if (last === undefined || page.length < o.batch) break;
