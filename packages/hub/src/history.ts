@@ -85,11 +85,17 @@ export class History {
     }
   }
 
-  /** The retained events with a sequence number greater than `seq`, oldest first. */
-  after(seq: number): HubEvent[] {
+  /**
+   * The retained events with a sequence number greater than `seq`, oldest first; with
+   * `keep`, only those it accepts (filtered while copying, so one array is built).
+   */
+  after(seq: number, keep?: (event: HubEvent) => boolean): HubEvent[] {
     const from = this.start + Math.max(0, seq + 1 - this.first);
     const out: HubEvent[] = [];
-    for (let i = from; i < this.entries.length; i++) out.push((this.entries[i] as Entry).event);
+    for (let i = from; i < this.entries.length; i++) {
+      const event = (this.entries[i] as Entry).event;
+      if (keep === undefined || keep(event)) out.push(event);
+    }
     return out;
   }
 }

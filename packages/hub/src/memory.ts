@@ -67,7 +67,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       if (seq < history.firstSeq - 1) {
         return Promise.resolve({ reset: true, reason: 'expired' });
       }
-      const events = history.after(seq).filter((e) => topics.has(e.topic));
+      const events = history.after(seq, (e) => topics.has(e.topic));
       return Promise.resolve({ reset: false, events });
     },
 
