@@ -5,6 +5,18 @@ import { type Handler, Hono } from 'hono';
 import type { Connections } from './connections';
 import { isRoom, ROOMS, type RoomLog, roomTopic } from './rooms';
 
+/** What GET /api/info answers (JSON): the server's settings, so the page never guesses. */
+export interface Info {
+  rooms: readonly string[];
+  backend: string;
+  retryMs: number;
+  history: { maxEvents: number };
+  resetEvent: string;
+  awayBurst: number;
+  outageBurst: number;
+  metricsIntervalMs: number;
+}
+
 /** What the routes need; `server.ts` builds it once per demo instance. */
 export interface DemoContext {
   hub: Hub;
@@ -97,7 +109,7 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
       awayBurst: demo.awayBurst,
       outageBurst: demo.outageBurst,
       metricsIntervalMs: demo.metricsIntervalMs,
-    }),
+    } satisfies Info),
   );
 
   app.get('/api/rooms/:room/messages', (c) => {

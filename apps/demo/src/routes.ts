@@ -14,7 +14,7 @@ export function nodeEvents(demo: DemoContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const request = parseStreamRequest(new URL(req.url ?? '/', 'http://localhost'));
     const session = sse(req, res);
-    if (session) await runStream(demo.hub, demo.connections, session, request, 'node', '@sse/node');
+    if (session) await runStream(demo.hub, demo.connections, session, request, 'node');
   };
 }
 
@@ -29,7 +29,7 @@ export function honoEvents(demo: DemoContext): Handler {
     const request = parseStreamRequest(new URL(c.req.url));
     return sse(
       c,
-      (session) => runStream(demo.hub, demo.connections, session, request, 'hono', '@sse/hono'),
+      (session) => runStream(demo.hub, demo.connections, session, request, 'hono'),
       options,
     );
   };

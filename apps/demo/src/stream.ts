@@ -4,6 +4,19 @@ import type { AdapterName, Connections } from './connections';
 import { METRICS_TOPIC } from './metrics';
 import { parseRooms, roomTopic } from './rooms';
 
+/** The data (JSON) of the `hello` event that opens every stream, before any hub event. */
+export interface Hello {
+  client: string;
+  adapter: AdapterName;
+  /** The package that serves this route, shown on the page (e.g. `@sse/node`). */
+  servedBy: `@sse/${AdapterName}`;
+  rooms: string[];
+  /** The Last-Event-ID the stream resumed from ('' for none). */
+  resumedFrom: string;
+  /** Server time of the hello: chat published before it was missed live. */
+  at: number;
+}
+
 /** What one page asks for in its stream URL: `?rooms=a,b&client=<id>`. */
 export interface StreamRequest {
   rooms: string[];
@@ -31,16 +44,14 @@ export async function runStream(
   session: Session,
   request: StreamRequest,
   adapter: AdapterName,
-  /** The package that serves this route, shown on the page (e.g. `@sse/node`). */
-  servedBy: string,
 ): Promise<void> {
   connections.add(session, request.client, adapter);
   await connections.ready(request.client);
   if (!session.isOpen) return;
-  const hello = {
+  const hello: Hello = {
     client: request.client,
     adapter,
-    servedBy,
+    servedBy: `@sse/${adapter}`,
     rooms: request.rooms,
     resumedFrom: session.lastEventId,
     // Server clock: what was published before this was missed live and must be replayed.

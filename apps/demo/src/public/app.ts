@@ -1,46 +1,14 @@
 // The demo page: one SSE connection carries the `metrics` topic and every chosen room
 // (`room:<name>`), through either @sse/client or the browser's own EventSource, to
 // either server adapter. Everything shown comes from the server; nothing is simulated.
+// The server's types are imported as types only: esbuild erases them, so no server code
+// reaches the page bundle.
 import { EventSource as SseEventSource } from '@sse/client';
+import type { Info } from '../app';
+import type { MetricsSample } from '../metrics';
+import type { ChatMessage } from '../rooms';
+import type { Hello } from '../stream';
 import { LineChart, type Series } from './chart';
-
-/** What GET /api/info says about the server, so the page never guesses. */
-interface Info {
-  rooms: string[];
-  backend: string;
-  retryMs: number;
-  history: { maxEvents: number };
-  resetEvent: string;
-  awayBurst: number;
-  outageBurst: number;
-  metricsIntervalMs: number;
-}
-
-interface Chat {
-  room: string;
-  seq: number;
-  user: string;
-  text: string;
-  at: number;
-}
-
-interface Metrics {
-  connections: { total: number; hono: number; node: number };
-  eventsPerSecond: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  uptimeSeconds: number;
-}
-
-interface Hello {
-  client: string;
-  adapter: string;
-  servedBy: string;
-  rooms: string[];
-  resumedFrom: string;
-  /** Server time of the hello: chat published before it was missed live. */
-  at: number;
-}
 
 /** The surface both implementations share, which is all the page uses. */
 interface Source {
@@ -119,7 +87,7 @@ function chosenRooms(): string[] {
   );
 }
 
-function renderMessage(chat: Chat, snapshot = false): void {
+function renderMessage(chat: ChatMessage, snapshot = false): void {
   const key = `${chat.room}/${chat.seq}`;
   if (shown.has(key)) return;
   shown.add(key);
@@ -145,7 +113,7 @@ function renderMessage(chat: Chat, snapshot = false): void {
 }
 
 function onChat(event: MessageEvent<string>): void {
-  const chat = JSON.parse(event.data) as Chat;
+  const chat = JSON.parse(event.data) as ChatMessage;
   const last = lastSeq.get(chat.room);
   if (last !== undefined && chat.seq <= last) {
     proof.duplicates++;
@@ -167,7 +135,7 @@ function showProof(): void {
 }
 
 function onMetrics(event: MessageEvent<string>): void {
-  const m = JSON.parse(event.data) as Metrics;
+  const m = JSON.parse(event.data) as MetricsSample;
   setText('m-connections', m.connections.total);
   setText('m-connections-by', `hono ${m.connections.hono} · node ${m.connections.node}`);
   setText('m-rate', m.eventsPerSecond.toFixed(0));
@@ -195,7 +163,7 @@ async function onReset(event: MessageEvent<string>): Promise<void> {
   lastSeq.clear();
   for (const room of chosenRooms()) {
     const response = await fetch(`/api/rooms/${room}/messages`);
-    const recent = (await response.json()) as Chat[];
+    const recent = (await response.json()) as ChatMessage[];
     for (const chat of recent) renderMessage(chat, true);
   }
 }
