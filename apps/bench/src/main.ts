@@ -4,9 +4,9 @@
 //   --scale          the scale run only: max concurrent idle subscribers of one process
 //   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression
 //   --no-write       print only; do not write results/ or docs/BENCHMARKS.md
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceGenerated } from '../../../scripts/generated-markdown.mjs';
 import { bundleSizes } from './bundle-size';
 import { clientBench } from './client';
 import { compressionBench } from './compression';
@@ -15,7 +15,16 @@ import { encoderBench } from './encoder';
 import { hubBench } from './hub';
 import { scaleBench } from './scale';
 import { serverBench } from './server';
-import { machine, type RunConfig, ratio, type SectionResult, type Table, target } from './util';
+import {
+  machine,
+  type Ratio,
+  type RunConfig,
+  ratio,
+  type SectionResult,
+  type Table,
+  target,
+  unavailable,
+} from './util';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -54,13 +63,9 @@ function markdown(t: Table): string {
 
 function render(r: SectionResult): string {
   if (r.unavailable) return `### ${r.name}\n\nNot available: ${r.unavailable}\n`;
-  return [
-    `### ${r.name}`,
-    '',
-    ...r.tables.map(markdown),
-    ...r.notes.map((n) => `- ${n}`),
-    r.notes.length ? '' : '',
-  ].join('\n');
+  return [`### ${r.name}`, '', ...r.tables.map(markdown), ...r.notes.map((n) => `- ${n}`), ''].join(
+    '\n',
+  );
 }
 
 async function main() {
@@ -79,14 +84,7 @@ async function main() {
       r = await run(cfg);
     } catch (e) {
       failed = true;
-      r = {
-        name,
-        tables: [],
-        ratios: [],
-        notes: [],
-        data: null,
-        unavailable: `failed: ${(e as Error).stack ?? e}`,
-      };
+      r = unavailable(name, `failed: ${(e as Error).stack ?? e}`);
     }
     results.push(r);
     console.log(render(r));
@@ -103,7 +101,7 @@ async function main() {
     mkdirSync(join(appDir, 'results'), { recursive: true });
     const name = flag('scale') ? 'scale.json' : quick ? 'quick.tmp.json' : 'latest.json';
     writeFileSync(join(appDir, 'results', name), `${JSON.stringify(json, null, 2)}\n`);
-    if (!quick) writeDocs(flag('scale') ? 'scale' : 'main', results, m, started);
+    if (!quick) writeDocs(flag('scale') ? 'scale' : 'main', results, ratios, m, started);
   }
   // A section that threw is a broken benchmark (not a slow one): the smoke check fails.
   process.exitCode = failed ? 1 : 0;
@@ -113,17 +111,10 @@ async function main() {
 function writeDocs(
   part: 'main' | 'scale',
   results: SectionResult[],
+  ratios: readonly Ratio[],
   m: Record<string, string | number>,
   date: Date,
 ) {
-  const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
-  const text = readFileSync(path, 'utf8');
-  const start = `<!-- bench:${part}:start -->`;
-  const end = `<!-- bench:${part}:end -->`;
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a === -1 || b === -1) throw new Error(`docs/BENCHMARKS.md has no ${part} markers`);
-  const ratios = results.flatMap((r) => r.ratios);
   const summary: Table = {
     title: 'Summary: every ratio of this run (ours / theirs)',
     columns: ['comparison', 'ratio', 'target', 'met'],
@@ -145,17 +136,7 @@ function writeDocs(
     ...(ratios.length ? [markdown(summary)] : []),
     ...results.map(render),
   ].join('\n');
-  writeFileSync(path, text.slice(0, a + start.length) + formatMarkdown(body) + text.slice(b));
-}
-
-/** Formats generated Markdown as Biome does, so `biome ci` passes on the docs. */
-function formatMarkdown(text: string): string {
-  const biome = join(repoRoot, 'node_modules', '.bin', 'biome');
-  const r = spawnSync(biome, ['format', '--stdin-file-path=bench.md'], {
-    input: text,
-    encoding: 'utf8',
-  });
-  return r.status === 0 && r.stdout ? `\n${r.stdout.trim()}\n` : text;
+  replaceGenerated(repoRoot, 'docs/BENCHMARKS.md', `bench:${part}`, body);
 }
 
 await main();

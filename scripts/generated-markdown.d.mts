@@ -1,0 +1,6 @@
+export declare function replaceGenerated(
+  root: string,
+  file: string,
+  marker: string,
+  body: string,
+): void;
