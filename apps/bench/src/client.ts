@@ -9,6 +9,7 @@ import {
   ratioTable,
   type SectionResult,
   spread,
+  timeRotated,
   tryImport,
 } from './util';
 
@@ -86,17 +87,9 @@ export async function clientBench(cfg: RunConfig): Promise<SectionResult> {
   const server = await ChildServer.start('firehose', { firehose: n });
   if (typeof server === 'string') throw new Error(server);
   const url = `http://127.0.0.1:${server.port}/`;
-  const times = new Map<string, number[]>(entrants.map(([k]) => [k, []]));
+  let times: Map<string, number[]>;
   try {
-    for (let rep = 0; rep <= cfg.reps; rep++) {
-      for (let k = 0; k < entrants.length; k++) {
-        const [name, consume] = entrants[(k + rep) % entrants.length]!;
-        if (!consume) continue;
-        const t0 = performance.now();
-        await consume(url, n);
-        if (rep > 0) times.get(name)!.push(performance.now() - t0);
-      }
-    }
+    times = await timeRotated(entrants, cfg.reps, (_name, consume) => consume(url, n));
   } finally {
     await server.stop();
   }

@@ -1,7 +1,14 @@
 import { request } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { ChildServer } from './load';
-import { fmt, type RunConfig, type SectionResult, unavailable, waitFor } from './util';
+import {
+  fmt,
+  frameCounter,
+  type RunConfig,
+  type SectionResult,
+  unavailable,
+  waitFor,
+} from './util';
 
 interface Tap {
   wire: number;
@@ -33,11 +40,9 @@ function connect(port: number, encoding: string): Promise<Tap> {
           tap.ended = true;
         });
         const text = decoder ? res.pipe(decoder) : res;
-        let prev = false;
+        const countFrames = frameCounter();
         text.on('data', (d: Buffer) => {
-          for (let k = d.indexOf(10); k !== -1; k = d.indexOf(10, k + 1))
-            if (k === 0 ? prev : d[k - 1] === 10) tap.frames++;
-          prev = d[d.length - 1] === 10;
+          tap.frames += countFrames(d);
         });
         text.on('error', () => {});
         resolve(Object.assign(tap, { coding }));

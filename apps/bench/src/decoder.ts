@@ -9,7 +9,7 @@ import {
   ratioTable,
   type SectionResult,
   spread,
-  timeMs,
+  timeRotated,
   tryImport,
   unavailable,
 } from './util';
@@ -109,21 +109,10 @@ export async function decoderBench(cfg: RunConfig): Promise<SectionResult> {
   const data: Record<string, unknown>[] = [];
   const notes: string[] = [];
   for (const c of corpora(size)) {
-    const times = new Map<string, number[]>(entrants.map(([n]) => [n, []]));
     const counts = new Map<string, number>();
-    for (let rep = 0; rep <= cfg.reps; rep++) {
-      // Rotate the order each repetition so no entrant always runs first (or after GC debt).
-      for (let k = 0; k < entrants.length; k++) {
-        const [name, run] = entrants[(k + rep) % entrants.length]!;
-        if (!run) continue;
-        let count = 0;
-        const ms = await timeMs(async () => {
-          count = await run(c);
-        });
-        counts.set(name, count);
-        if (rep > 0) times.get(name)!.push(ms); // repetition 0 is the warm-up
-      }
-    }
+    const times = await timeRotated(entrants, cfg.reps, async (name, run) => {
+      counts.set(name, await run(c));
+    });
     const mbps = (name: string) => {
       const t = times.get(name)!;
       return t.length ? c.bytes.length / 1e6 / (median(t) / 1000) : null;

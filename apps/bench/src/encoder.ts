@@ -9,7 +9,7 @@ import {
   ratioTable,
   type SectionResult,
   spread,
-  timeMs,
+  timeRotated,
   tryImport,
   unavailable,
 } from './util';
@@ -92,14 +92,7 @@ export async function encoderBench(cfg: RunConfig): Promise<SectionResult> {
       flat(f); // flattened in place now, not during the timed loop
       return f;
     });
-    const times = new Map<string, number[]>(entrants.map(([n]) => [n, []]));
-    for (let rep = 0; rep <= cfg.reps; rep++) {
-      for (let k = 0; k < entrants.length; k++) {
-        const [name, run] = entrants[(k + rep) % entrants.length]!;
-        const ms = await timeMs(() => run(c.messages, frames));
-        if (rep > 0) times.get(name)!.push(ms);
-      }
-    }
+    const times = await timeRotated(entrants, cfg.reps, (_name, run) => run(c.messages, frames));
     const perSec = (name: string) => (c.events / median(times.get(name)!)) * 1000;
     // Formatting time alone: a stream row's median minus the baseline's median.
     const formatting = (name: string) =>

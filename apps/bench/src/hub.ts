@@ -1,4 +1,4 @@
-import { ChildServer, closeClients, openClients, waitFrames } from './load';
+import { ChildServer, closeClients, heapGrowth, openClients, waitFrames } from './load';
 import { startRedis } from './redis';
 import {
   fmt,
@@ -8,7 +8,6 @@ import {
   type RunConfig,
   ratioTable,
   type SectionResult,
-  waitFor,
 } from './util';
 
 const ENTRANTS: [string, string][] = [
@@ -57,23 +56,30 @@ async function broadcast(
     await new Promise((r) => setTimeout(r, 200));
     const m0 = await server.memory();
     const clients = await openClients(server.port, subs, { sample: 50 });
-    await waitFor(() => clients.every((c) => c.bytes > 0), 120_000, 'first bytes');
     for (let i = 0; i < 200 && (await server.sessions()) < subs; i++)
       await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
     const m1 = await server.memory();
-    const runs: Omit<Run, 'memPerSub' | 'paced'>[] = [];
-    for (let rep = 0; rep < reps; rep++) {
+    /** One round: fresh latency samples, `send` publishes `n` events, every client gets them. */
+    const round = async (n: number, send: () => Promise<unknown>) => {
       for (const c of clients) if (c.latencies) c.latencies.length = 0;
       const base = clients.map((c) => c.frames);
-      await server.ask({ cmd: 'cpuStart' }, 'cpuStart');
-      const t0 = performance.now();
-      await server.ask({ cmd: 'send', events, bytes: 200, stamp: true }, 'sent');
-      await waitFrames(clients, base, events, 300_000);
+      await send();
+      await waitFrames(clients, base, n, 300_000);
+    };
+    const latencies = () => clients.flatMap((c) => c.latencies ?? []);
+    const runs: Omit<Run, 'memPerSub' | 'paced'>[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      let t0 = 0;
+      await round(events, async () => {
+        await server.ask({ cmd: 'cpuStart' }, 'cpuStart');
+        t0 = performance.now();
+        await server.ask({ cmd: 'send', events, bytes: 200, stamp: true }, 'sent');
+      });
       const ms = performance.now() - t0;
       const cpu = await server.ask({ cmd: 'cpuEnd' }, 'cpu');
       const us = (cpu.user as number) + (cpu.system as number);
-      const lat = clients.flatMap((c) => c.latencies ?? []);
+      const lat = latencies();
       runs.push({
         perSec: (subs * events) / (ms / 1000),
         p50: percentile(lat, 50),
@@ -85,12 +91,11 @@ async function broadcast(
     }
     const pacedRuns: Latency[] = [];
     for (let rep = 0; paced && rep < reps; rep++) {
-      for (const c of clients) if (c.latencies) c.latencies.length = 0;
-      const base = clients.map((c) => c.frames);
       const { events: n, rate } = paced;
-      await server.ask({ cmd: 'send', events: n, bytes: 200, stamp: true, rate }, 'sent');
-      await waitFrames(clients, base, n, 300_000);
-      const lat = clients.flatMap((c) => c.latencies ?? []);
+      await round(n, () =>
+        server.ask({ cmd: 'send', events: n, bytes: 200, stamp: true, rate }, 'sent'),
+      );
+      const lat = latencies();
       pacedRuns.push({ p50: percentile(lat, 50), p99: percentile(lat, 99) });
     }
     closeClients(clients);
@@ -106,7 +111,7 @@ async function broadcast(
       cpuPerDelivery: med('cpuPerDelivery'),
       cpuPerPublish: med('cpuPerPublish'),
       msPerEvent: med('msPerEvent'),
-      memPerSub: (m1.heapUsed + m1.external - m0.heapUsed - m0.external) / subs,
+      memPerSub: heapGrowth(m0, m1) / subs,
     };
   } finally {
     await server.stop();

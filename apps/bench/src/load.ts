@@ -4,9 +4,21 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { Agent, type ClientRequest, request } from 'node:http';
 import { join } from 'node:path';
 import type { Command } from './child';
-import { waitFor } from './util';
+import { frameCounter, waitFor } from './util';
 
 type Reply = { type: string } & Record<string, unknown>;
+
+/** One memory reading of the server's child process (after a GC). */
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+/** Heap+external growth from `before` to `after`, in bytes: steadier than RSS. */
+export function heapGrowth(before: Memory, after: Memory): number {
+  return after.heapUsed + after.external - before.heapUsed - before.external;
+}
 
 /** A server running in a child process (node --expose-gc dist/child.js). */
 export class ChildServer {
@@ -71,7 +83,7 @@ export class ChildServer {
     });
   }
 
-  async memory(): Promise<{ rss: number; heapUsed: number; external: number }> {
+  async memory(): Promise<Memory> {
     return (await this.ask({ cmd: 'mem' }, 'mem')) as never;
   }
 
@@ -98,7 +110,7 @@ export interface Conn {
 
 const LATENCY = /"t":([\d.]+)/;
 
-/** Opens `n` SSE connections, `concurrency` at a time; resolves when every one has its first frame. */
+/** Opens `n` SSE connections, `concurrency` at a time; resolves when every one has its first bytes. */
 export async function openClients(
   port: number,
   n: number,
@@ -111,7 +123,7 @@ export async function openClients(
     new Promise<void>((resolve, reject) => {
       const conn = { frames: 0, bytes: 0 } as Conn;
       if (i < sample) conn.latencies = [];
-      let prevNewline = false;
+      const countFrames = frameCounter();
       let text = '';
       conn.req = request(
         {
@@ -124,11 +136,7 @@ export async function openClients(
         (res) => {
           res.on('data', (chunk: Buffer) => {
             conn.bytes += chunk.length;
-            // Count "\n\n" including one split across two chunks.
-            for (let k = chunk.indexOf(10); k !== -1; k = chunk.indexOf(10, k + 1)) {
-              if (k === 0 ? prevNewline : chunk[k - 1] === 10) conn.frames++;
-            }
-            prevNewline = chunk[chunk.length - 1] === 10;
+            conn.frames += countFrames(chunk);
             if (conn.latencies) {
               const now = performance.timeOrigin + performance.now();
               text += chunk.toString('latin1');
@@ -140,7 +148,7 @@ export async function openClients(
                 end = text.indexOf('\n\n');
               }
             }
-            if (conn.frames >= 1 || conn.bytes > 0) resolve();
+            resolve(); // 'data' never carries an empty chunk: this connection has its first bytes
           });
           res.on('error', () => {});
         },

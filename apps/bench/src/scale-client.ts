@@ -3,6 +3,7 @@
 // own ~28k ephemeral ports), keeps them open, counts the frames (heartbeats) they get.
 // `node dist/scale-client.js <port> <count> <generator index>`; reports over IPC.
 import { connect, type Socket } from 'node:net';
+import { frameCounter } from './util';
 
 const [port, count, index] = process.argv.slice(2).map(Number) as [number, number, number];
 const REQUEST = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n';
@@ -43,7 +44,7 @@ function openOne(i: number) {
   inflight++;
   let open = false;
   let settled = false; // opened or failed: counted once (a failure fires 'error' then 'close')
-  let prevNewline = false;
+  const countFrames = frameCounter();
   const socket = connect({ host: '127.0.0.1', port, localAddress: source(i) }, () =>
     socket.write(REQUEST),
   );
@@ -58,9 +59,7 @@ function openOne(i: number) {
       inflight--;
       pump();
     }
-    for (let k = chunk.indexOf(10); k !== -1; k = chunk.indexOf(10, k + 1))
-      if (k === 0 ? prevNewline : chunk[k - 1] === 10) stats.frames++;
-    prevNewline = chunk[chunk.length - 1] === 10;
+    stats.frames += countFrames(chunk);
   });
   const fail = (code: string) => {
     if (open) {

@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { ChildServer } from './load';
+import { ChildServer, heapGrowth } from './load';
 import { fmt, type RunConfig, type SectionResult } from './util';
 
 /** Connections per load-generator process: well under the usual 20k open-file limit. */
@@ -92,7 +92,7 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
       ['server RSS per session', `${fmt(perConn / 1024, 1)} KiB`],
       [
         'server heap+external per session',
-        `${fmt((m1.heapUsed + m1.external - m0.heapUsed - m0.external) / Math.max(1, sessions) / 1024, 1)} KiB`,
+        `${fmt(heapGrowth(m0, m1) / Math.max(1, sessions) / 1024, 1)} KiB`,
       ],
       ['server RSS after a 17 s hold (heartbeats flowing)', `${fmt(m2.rss / 2 ** 20, 1)} MiB`],
       [

@@ -1,4 +1,4 @@
-import { ChildServer, closeClients, openClients, waitFrames } from './load';
+import { ChildServer, closeClients, heapGrowth, openClients, waitFrames } from './load';
 import {
   fmt,
   median,
@@ -7,7 +7,6 @@ import {
   ratioTable,
   type SectionResult,
   spread,
-  waitFor,
 } from './util';
 
 /** Server entrants in table order; the first is the baseline. */
@@ -45,12 +44,11 @@ export async function serverBench(cfg: RunConfig): Promise<SectionResult> {
       await new Promise((r) => setTimeout(r, 200));
       const m0 = await server.memory();
       const clients = await openClients(server.port, conns);
-      await waitFor(() => clients.every((c) => c.bytes > 0), 60_000, 'first bytes');
       const open = await server.sessions();
       await new Promise((r) => setTimeout(r, 300));
       const m1 = await server.memory();
       const rss = (m1.rss - m0.rss) / conns;
-      const heap = (m1.heapUsed + m1.external - m0.heapUsed - m0.external) / conns;
+      const heap = heapGrowth(m0, m1) / conns;
       const cpus: number[] = [];
       for (let rep = 0; rep < reps; rep++) {
         const base = clients.map((c) => c.frames);

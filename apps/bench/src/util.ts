@@ -112,6 +112,45 @@ export async function timeMs(fn: () => unknown): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * Times each entrant `reps` times, after one warm-up repetition that is not kept, and
+ * returns the times in ms by entrant name. The order rotates each repetition so no
+ * entrant always runs first (or after GC debt). An entrant without a run (`null`: its
+ * package is missing) is skipped and gets no times.
+ */
+export async function timeRotated<F>(
+  entrants: readonly (readonly [string, F | null])[],
+  reps: number,
+  run: (name: string, entrant: F) => unknown,
+): Promise<Map<string, number[]>> {
+  const times = new Map<string, number[]>(entrants.map(([name]) => [name, []]));
+  for (let rep = 0; rep <= reps; rep++) {
+    for (let k = 0; k < entrants.length; k++) {
+      const [name, entrant] = entrants[(k + rep) % entrants.length]!;
+      if (entrant === null) continue;
+      const ms = await timeMs(() => run(name, entrant));
+      if (rep > 0) times.get(name)!.push(ms); // repetition 0 is the warm-up
+    }
+  }
+  return times;
+}
+
+/**
+ * Counts complete SSE frames in a byte stream: each "\n\n" (blank-line terminator),
+ * including one split across two chunks. Returns a function that takes the next chunk
+ * and returns how many frames it completed.
+ */
+export function frameCounter(): (chunk: Uint8Array) => number {
+  let prevNewline = false;
+  return (chunk) => {
+    let frames = 0;
+    for (let k = chunk.indexOf(10); k !== -1; k = chunk.indexOf(10, k + 1))
+      if (k === 0 ? prevNewline : chunk[k - 1] === 10) frames++;
+    prevNewline = chunk[chunk.length - 1] === 10;
+    return frames;
+  };
+}
+
 /** Lets pending I/O and timers run: used between rounds of a load loop. */
 export const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
