@@ -52,63 +52,111 @@ function invalidField(field: 'event' | 'id', value: string): SSEError {
 function invalidRetry(retry: unknown): SSEError {
   return new SSEError(
     'INVALID_RETRY',
-    `The retry field must be a non-negative safe integer of milliseconds, got ${String(retry)}.`,
+    `The retry field must be a non-negative safe integer of milliseconds, got ${describe(retry)}.`,
   );
 }
 
-/** The typed error for `data` that is not a string. */
-function invalidData(data: unknown): SSEError {
+/** The string fields of a message, each with the code its errors carry. */
+const FIELD_CODES = {
+  event: 'INVALID_EVENT',
+  id: 'INVALID_ID',
+  data: 'INVALID_DATA',
+  comment: 'INVALID_COMMENT',
+} as const;
+
+/**
+ * Names what a non-string field held without converting it: converting runs the value's
+ * own code (`toString`, `Symbol.toPrimitive`), which may throw or answer differently on
+ * the next call. Only harmless primitives are shown.
+ */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  const type = typeof value;
+  if (type === 'number' || type === 'boolean' || type === 'bigint') {
+    return `${type} ${String(value)}`;
+  }
+  return Array.isArray(value) ? 'an array' : type === 'object' ? 'an object' : type;
+}
+
+/**
+ * The typed error for a field that is not a string. Such values are refused, not
+ * converted: a conversion runs the value's own code, and a value that converts to
+ * something harmless while checked and to a line break while written could inject fields.
+ */
+function notAString(field: keyof typeof FIELD_CODES, value: unknown): SSEError {
+  const hint =
+    field === 'data'
+      ? ' Serialise objects first, for example with JSON.stringify.'
+      : ` Convert it yourself, for example with String(${field}).`;
   return new SSEError(
-    'INVALID_DATA',
-    `The data field must be a string, got ${typeof data}. Serialise objects first, for example with JSON.stringify.`,
+    FIELD_CODES[field],
+    `The ${field} field must be a string, got ${describe(value)}.${hint}`,
   );
 }
 
 /**
- * Throws what {@link encode} throws for `message` (the same `SSEError` codes and
- * messages, in the same order), without building the frame: `encode` runs it first, and
- * callers that validate a message now and encode it later (the hub) run it alone.
+ * Checks fields already read off a message (each read once, by the caller), so what is
+ * checked is exactly what gets written: a getter on the message cannot answer the check
+ * with one value and the encoder with another.
  */
-export function checkMessage(message: Message): void {
-  const { data, event, id, retry, comment } = message;
-  // encode converts a non-string comment first; a conversion that throws throws here too.
-  if (comment !== undefined && typeof comment !== 'string') String(comment);
+function checkFields(
+  data: unknown,
+  event: unknown,
+  id: unknown,
+  retry: unknown,
+  comment: unknown,
+): void {
   if (event !== undefined) {
-    const value = typeof event === 'string' ? event : String(event);
-    if (hasForbidden(value, false)) throw invalidField('event', value);
+    if (typeof event !== 'string') throw notAString('event', event);
+    if (hasForbidden(event, false)) throw invalidField('event', event);
   }
   if (id !== undefined) {
-    const value = typeof id === 'string' ? id : String(id);
-    if (hasForbidden(value, true)) throw invalidField('id', value);
+    if (typeof id !== 'string') throw notAString('id', id);
+    if (hasForbidden(id, true)) throw invalidField('id', id);
   }
   if (retry !== undefined) {
     if (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0) {
       throw invalidRetry(retry);
     }
   }
-  if (data !== undefined && typeof data !== 'string') throw invalidData(data);
+  if (data !== undefined && typeof data !== 'string') throw notAString('data', data);
+  if (comment !== undefined && typeof comment !== 'string') throw notAString('comment', comment);
+}
+
+/**
+ * Throws what {@link encode} throws for `message` (the same `SSEError` codes and
+ * messages, in the same order), without building the frame: callers that validate a
+ * message now and encode it later (the hub) run it alone. Each field is read once.
+ */
+export function checkMessage(message: Message): void {
+  const { data, event, id, retry, comment } = message;
+  checkFields(data, event, id, retry, comment);
 }
 
 /**
  * Serialises one message to an event-stream frame, ending with the blank line that
- * dispatches it. It cannot be made to inject fields: data and comments are split
- * into one line per line, and `event`/`id` with line breaks throw ({@link checkMessage}).
+ * dispatches it. It cannot be made to inject fields: every field must be a string (no
+ * conversion, so no `toString` of the caller's runs), each is read from `message` once
+ * and written as checked, data and comments are split into one line per line, and
+ * `event`/`id` with line breaks throw ({@link checkMessage}).
  */
 export function encode(message: Message): string {
-  checkMessage(message);
   const { data, event, id, retry, comment } = message;
-  // Valid from here. `String` only for callers outside the types (a number, say).
-  let out = comment === undefined ? '' : lines(': ', String(comment), '\n');
-  if (event !== undefined)
-    out += 'event: ' + (typeof event === 'string' ? event : String(event)) + '\n';
-  if (id !== undefined) out += 'id: ' + (typeof id === 'string' ? id : String(id)) + '\n';
+  checkFields(data, event, id, retry, comment);
+  let out = comment === undefined ? '' : lines(': ', comment, '\n');
+  if (event !== undefined) out += 'event: ' + event + '\n';
+  if (id !== undefined) out += 'id: ' + id + '\n';
   if (retry !== undefined) out += 'retry: ' + retry + '\n';
   // Always `data: ` with the space, so a leading space in the payload survives; the
   // frame's blank line is written with the last line.
   return data === undefined ? out + '\n' : out + lines('data: ', data, '\n\n');
 }
 
-/** Serialises a comment-only frame, the usual heartbeat: ignored by every client. */
+/**
+ * Serialises a comment-only frame, the usual heartbeat: ignored by every client. A
+ * non-string `text` throws `INVALID_COMMENT`, like `encode`'s `comment`.
+ */
 export function encodeComment(text = ''): string {
+  if (typeof text !== 'string') throw notAString('comment', text);
   return text === '' ? ':\n\n' : lines(': ', text, '\n\n');
 }

@@ -8,6 +8,7 @@ export type SSEErrorCode =
   | 'INVALID_ID'
   | 'INVALID_RETRY'
   | 'INVALID_DATA'
+  | 'INVALID_COMMENT'
   // decoder
   | 'LINE_TOO_LONG'
   | 'EVENT_TOO_LARGE'

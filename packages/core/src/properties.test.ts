@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDecoder, type EndOptions } from './decoder';
 import { encode } from './encode';
+import { SSEError } from './errors';
 import { stream } from './test/arbitraries';
 import type { DecodedEvent, Message } from './types';
 
@@ -157,4 +158,75 @@ describe('property: decode(encode(m)) gives m back', () => {
     ];
     expect(decodeAll([messages.map(encode).join('')])).toEqual(expected(messages));
   });
+});
+
+/** What a hostile caller may put in a field instead of a plain string. */
+const hostileValue = fc.oneof(
+  fc.constantFrom<unknown>(7, null, true, Symbol('s'), 10n, ['a'], new String('ok')),
+  adversarial.map((text) => ({ toString: () => text })),
+  adversarial.map((text) => ({ [Symbol.toPrimitive]: () => text })),
+);
+
+/** A field's answers: one per read of it (the last repeats); a plain value answers the same. */
+const answers = (plain: fc.Arbitrary<unknown>) =>
+  fc.array(fc.oneof({ weight: 3, arbitrary: plain }, { weight: 1, arbitrary: hostileValue }), {
+    minLength: 1,
+    maxLength: 3,
+  });
+
+const hostileMessage = fc.record(
+  {
+    data: answers(adversarial),
+    event: answers(fc.oneof(singleLine(false), adversarial)),
+    id: answers(fc.oneof(singleLine(true), adversarial)),
+    retry: answers(fc.oneof(fc.maxSafeNat(), fc.integer({ min: -5, max: 5 }))),
+    comment: answers(adversarial),
+  },
+  { requiredKeys: [] },
+);
+
+/**
+ * Builds the message: every field is a getter that gives its answers in turn (one answer:
+ * the same value every time) and counts its reads.
+ */
+function build(spec: Partial<Record<keyof Message, unknown[]>>) {
+  const message = {} as Message;
+  const reads: Partial<Record<keyof Message, number>> = {};
+  for (const [field, values] of Object.entries(spec) as [keyof Message, unknown[]][]) {
+    reads[field] = 0;
+    Object.defineProperty(message, field, {
+      enumerable: true,
+      get: () => values[Math.min(reads[field]!++, values.length - 1)],
+    });
+  }
+  return { message, reads };
+}
+
+describe('property: whatever encode accepts decodes to exactly that message', () => {
+  it('hostile values and shifting getters included: read once, refused or written as read', () => {
+    fc.assert(
+      fc.property(hostileMessage, (spec) => {
+        const { message, reads } = build(spec);
+        let frame: string;
+        try {
+          frame = encode(message);
+        } catch (error) {
+          // Refused: always with a typed error, never by a conversion blowing up.
+          expect(error).toBeInstanceOf(SSEError);
+          return;
+        }
+        for (const count of Object.values(reads)) expect(count).toBe(1);
+        // The values encode read are the first answers; they must all have been valid.
+        const firstAnswers = Object.fromEntries(
+          Object.entries(spec).map(([field, values]) => [field, values[0]]),
+        ) as Message;
+        const want = expected([firstAnswers]);
+        expect(decodeAll([frame])).toEqual(want);
+        // Exactly one event when there was data, none otherwise.
+        const events = want.log.filter((entry) => 'type' in entry);
+        expect(events).toHaveLength(firstAnswers.data === undefined ? 0 : 1);
+      }),
+      { numRuns: 2000 },
+    );
+  }, 60_000);
 });

@@ -75,6 +75,33 @@ describe('ServerSession', () => {
     session.close();
   });
 
+  it('pairs no frame with fields it was not made from (a shifting getter, hostile values)', async () => {
+    const { sink, session } = open();
+    let reads = 0;
+    const shifting = {
+      get data() {
+        return reads++ === 0 ? 'first' : 'second';
+      },
+    };
+    // The cache and the encoder see one read: the frame is for 'first' ...
+    expect(session.send(shifting)).toBe(true);
+    expect(reads).toBe(1);
+    // ... so the cache answers a plain 'first' and 'second' with their own frames.
+    session.send({ data: 'first' });
+    session.send({ data: 'second' });
+    // Non-strings are refused, never cached as the frame of their conversion.
+    const poisoned = { toString: () => 'x\ndata: injected' } as unknown as string;
+    expect(() => session.send({ data: 'ok', event: poisoned })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_EVENT' }),
+    );
+    session.send({ data: 'ok', event: 'x' });
+    await tick();
+    expect(sink.text).toBe(
+      ':\n\ndata: first\n\ndata: first\n\ndata: second\n\nevent: x\ndata: ok\n\n',
+    );
+    session.close();
+  });
+
   it('ends exactly once, resolves closed, aborts the signal and refuses later sends', async () => {
     const { sink, session, factory } = open();
     const signal = session.signal;

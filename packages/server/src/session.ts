@@ -43,13 +43,19 @@ const HEARTBEAT = utf8.encode(encodeComment());
 /**
  * The last message `send` encoded and its bytes, process-wide: a loop that sends one
  * message to many sessions (a broadcast) encodes it once instead of once per session.
- * Only primitive fields are remembered, so a hit always means the same wire bytes. One
- * record, overwritten on each miss: nothing is allocated for it per send.
+ * Only strings and a number are ever remembered (encode refuses anything else), so a
+ * hit always means the same wire bytes. One record, overwritten on each miss: nothing
+ * is allocated for it per send.
  */
 const last: Message = {};
 let lastFrame: Uint8Array | undefined;
 
-/** The frame for `message`, from the one-entry cache when it matches field by field. */
+/**
+ * The frame for `message`, from the one-entry cache when it matches field by field.
+ * Each field is read once: what is compared, encoded and remembered is the same value,
+ * so a getter that answers differently on each read cannot pair a frame with fields it
+ * was not made from.
+ */
 function frameOf(message: Message): Uint8Array {
   const { data, event, id, retry, comment } = message;
   if (
@@ -62,20 +68,14 @@ function frameOf(message: Message): Uint8Array {
   ) {
     return lastFrame;
   }
-  // encode() has thrown by now unless `data` is a string (or absent) and `retry` a number.
-  const frame = utf8.encode(encode(message));
-  if (
-    (id === undefined || typeof id === 'string') &&
-    (event === undefined || typeof event === 'string') &&
-    (comment === undefined || typeof comment === 'string')
-  ) {
-    last.data = data;
-    last.id = id;
-    last.event = event;
-    last.retry = retry;
-    last.comment = comment;
-    lastFrame = frame;
-  }
+  // Encoded from the values read above, never from `message` again.
+  const frame = utf8.encode(encode({ data, event, id, retry, comment }));
+  last.data = data;
+  last.id = id;
+  last.event = event;
+  last.retry = retry;
+  last.comment = comment;
+  lastFrame = frame;
   return frame;
 }
 
