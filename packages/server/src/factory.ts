@@ -62,6 +62,7 @@ export class SessionFactory<State = Record<string, unknown>> {
       waitLimitBytes: positive('waitLimitBytes', options.waitLimitBytes, 2 * maxQueueBytes),
       maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, DEFAULTS.maxBatchBytes),
       slowClient: options.slowClient ?? DEFAULTS.slowClient,
+      maxEventBytes: positive('maxEventBytes', options.maxEventBytes, DEFAULTS.maxEventBytes),
     };
     if (!['disconnect', 'drop-oldest', 'wait'].includes(this.limits.slowClient)) {
       throw new TypeError(
@@ -82,6 +83,11 @@ export class SessionFactory<State = Record<string, unknown>> {
     this.openFrame = new TextEncoder().encode(
       options.retry === undefined ? encodeComment() : encode({ retry: options.retry }),
     );
+    if (this.openFrame.byteLength > this.limits.maxEventBytes) {
+      throw new TypeError(
+        `@sse/server: option maxEventBytes (${this.limits.maxEventBytes}) must fit the first frame of every stream (${this.openFrame.byteLength} bytes).`,
+      );
+    }
   }
 
   /** Sessions of this factory that are open now. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_LINE_LENGTH } from '@sse/core';
 import type { SlowClientPolicy } from './types';
 
 /** Content codings the server can negotiate; which ones work depends on the adapter. */
@@ -50,6 +51,13 @@ export interface SessionOptions<State = Record<string, unknown>> {
   waitLimitBytes?: number;
   /** Upper bound of one coalesced write, in bytes. Default 64 KiB. */
   maxBatchBytes?: number;
+  /**
+   * The largest frame one `send`, `sendEncoded` or `comment` may write, in bytes; a
+   * larger one throws `SSEError` `EVENT_TOO_LARGE` and nothing is queued. Default 8 MiB,
+   * the @sse/core decoder's default `maxLineLength`: every frame up to it is taken by a
+   * client at default limits, whatever its shape. `Infinity` turns the check off.
+   */
+  maxEventBytes?: number;
   /** Close the stream gracefully after this many ms (clients reconnect). Default: never. */
   maxAge?: number;
   /** Fraction of `maxAge` to vary it by at random, so reconnects spread out. Default 0.1. */
@@ -81,6 +89,7 @@ export const DEFAULTS = {
   heartbeat: 15_000,
   maxQueueBytes: 1024 * 1024,
   maxBatchBytes: 64 * 1024,
+  maxEventBytes: DEFAULT_MAX_LINE_LENGTH,
   slowClient: 'disconnect' as SlowClientPolicy,
   maxAgeJitter: 0.1,
   retryAfter: 5,

@@ -102,6 +102,46 @@ describe('ServerSession', () => {
     session.close();
   });
 
+  it('refuses a frame over maxEventBytes with EVENT_TOO_LARGE, queues nothing and stays open', async () => {
+    const { sink, session } = open({ maxEventBytes: 20 });
+    const fits = { data: 'x'.repeat(12) }; // 'data: ' + 12 + '\n\n' = 20 bytes
+    const over = { data: 'x'.repeat(13) };
+    const tooLarge = expect.objectContaining({
+      code: 'EVENT_TOO_LARGE',
+      message: expect.stringContaining('21 bytes exceeds maxEventBytes (20)'),
+    });
+    expect(session.send(fits)).toBe(true);
+    expect(() => session.send(over)).toThrowError(tooLarge);
+    // The refused frame is not remembered as sendable: the same message throws again.
+    expect(() => session.send(over)).toThrowError(tooLarge);
+    const bytes = new TextEncoder();
+    expect(session.sendEncoded(bytes.encode(`data: ${'y'.repeat(12)}\n\n`))).toBe(true);
+    expect(() => session.sendEncoded(bytes.encode(`data: ${'y'.repeat(13)}\n\n`))).toThrowError(
+      tooLarge,
+    );
+    expect(session.comment('c'.repeat(16))).toBe(true); // ': ' + 16 + '\n\n'
+    expect(() => session.comment('c'.repeat(17))).toThrowError(tooLarge);
+    // Multi-byte characters count as the bytes they take on the wire.
+    expect(() => session.send({ data: 'é'.repeat(7) })).toThrowError(
+      expect.objectContaining({ code: 'EVENT_TOO_LARGE' }),
+    );
+    expect(session.isOpen).toBe(true);
+    await tick();
+    expect(sink.text).toBe(
+      `:\n\ndata: ${'x'.repeat(12)}\n\ndata: ${'y'.repeat(12)}\n\n: ${'c'.repeat(16)}\n\n`,
+    );
+    session.close();
+    // An ended session answers false, as for any send.
+    expect(session.send(over)).toBe(false);
+  });
+
+  it('refuses a maxEventBytes that cannot hold the first frame of a stream', () => {
+    expect(() => createSessionFactory({ retry: 1000, maxEventBytes: 10 })).toThrowError(
+      /maxEventBytes \(10\) must fit the first frame/,
+    );
+    expect(() => createSessionFactory({ maxEventBytes: 0 })).toThrowError(TypeError);
+  });
+
   it('ends exactly once, resolves closed, aborts the signal and refuses later sends', async () => {
     const { sink, session, factory } = open();
     const signal = session.signal;

@@ -23,6 +23,8 @@ export interface SessionLimits {
   readonly waitLimitBytes: number;
   readonly maxBatchBytes: number;
   readonly slowClient: SlowClientPolicy;
+  /** The largest frame `send`, `sendEncoded` and `comment` accept, in bytes. */
+  readonly maxEventBytes: number;
 }
 
 /** Callbacks the owning factory gets, so it can count its sessions without closures per session. */
@@ -126,6 +128,17 @@ function expire(session: ServerSession<unknown>): void {
   session.extras().ageTimer = undefined;
   counters.ageTimers--;
   session.finish('max-age');
+}
+
+/**
+ * The typed error for a frame over `maxEventBytes`: refused when sent, because a client
+ * whose decoder limits it exceeds would fail the whole stream for good on it.
+ */
+function eventTooLarge(size: number, limit: number): SSEError {
+  return new SSEError(
+    'EVENT_TOO_LARGE',
+    `An event of ${size} bytes exceeds maxEventBytes (${limit}); clients with the default decoder limits would fail the stream on it. Split it into smaller events, or raise maxEventBytes together with the clients' maxLineLength and maxEventSize.`,
+  );
 }
 
 function reasonError(reason: EndReason, cause: unknown): SSEError {
@@ -232,17 +245,25 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
 
   send(message: Message): SendResult {
     if (this.endReason !== undefined) return false;
-    return this.enqueue(frameOf(message));
+    return this.enqueue(this.sized(frameOf(message)));
   }
 
   sendEncoded(frame: Uint8Array): SendResult {
     if (this.endReason !== undefined) return false;
-    return this.enqueue(frame);
+    return this.enqueue(this.sized(frame));
   }
 
   comment(text?: string): SendResult {
     if (this.endReason !== undefined) return false;
-    return this.enqueue(text ? utf8.encode(encodeComment(text)) : HEARTBEAT);
+    return this.enqueue(text ? this.sized(utf8.encode(encodeComment(text))) : HEARTBEAT);
+  }
+
+  /** `frame`, or the `EVENT_TOO_LARGE` error thrown when it passes `maxEventBytes`. */
+  private sized(frame: Uint8Array): Uint8Array {
+    if (frame.byteLength > this.limits.maxEventBytes) {
+      throw eventTooLarge(frame.byteLength, this.limits.maxEventBytes);
+    }
+    return frame;
   }
 
   /**
