@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { ChildServer } from './load';
+import { ChildServer, closeClients, heapGrowth, openClients } from './load';
 import {
   fmt,
   frameCounter,
@@ -53,6 +53,58 @@ function connect(port: number, encoding: string): Promise<Tap> {
   });
 }
 
+/**
+ * What one open session costs the server with each coding: `n` connections on a fresh
+ * server process, each sent a few JSON events (so every compressor has worked), then the
+ * growth of the process's RSS and of heap + external memory, per session. A compressor
+ * lives as long as its connection, so this is the memory a client can make the server
+ * hold by asking for a coding.
+ */
+async function memoryPerSession(cfg: RunConfig): Promise<{ rows: string[][]; data: unknown[] }> {
+  const n = cfg.quick ? 50 : 500;
+  const rows: string[][] = [];
+  const data: unknown[] = [];
+  let identityRss = 0;
+  for (const enc of ['identity', 'gzip', 'deflate', 'br']) {
+    const server = await ChildServer.start('sse-node', { compression: true });
+    if (typeof server === 'string') {
+      rows.push([enc, server, '', '', '']);
+      continue;
+    }
+    try {
+      const before = await server.memory();
+      const conns = await openClients(server.port, n, { headers: { 'accept-encoding': enc } });
+      const base = conns.map((c) => c.bytes);
+      await server.ask({ cmd: 'send', events: 5, bytes: 0, stamp: false, json: true }, 'sent');
+      await waitFor(
+        () => conns.every((c, i) => c.bytes > base[i]!),
+        60_000,
+        `events on ${n} ${enc} sessions`,
+      );
+      const after = await server.memory();
+      const rss = (after.rss - before.rss) / n;
+      if (enc === 'identity') identityRss = rss;
+      rows.push([
+        enc,
+        fmt(n),
+        fmt(rss / 1024, 1),
+        fmt(heapGrowth(before, after) / n / 1024, 1),
+        enc === 'identity' ? '' : fmt((rss - identityRss) / 1024, 1),
+      ]);
+      data.push({
+        coding: enc,
+        sessions: n,
+        rssPerSession: rss,
+        heapGrowth: heapGrowth(before, after) / n,
+      });
+      closeClients(conns);
+    } finally {
+      await server.stop();
+    }
+  }
+  return { rows, data };
+}
+
 /** Bytes on the wire for the same JSON event stream, with and without compression. */
 export async function compressionBench(cfg: RunConfig): Promise<SectionResult> {
   const events = cfg.quick ? 200 : 2000;
@@ -93,6 +145,7 @@ export async function compressionBench(cfg: RunConfig): Promise<SectionResult> {
   } finally {
     await server.stop();
   }
+  const memory = await memoryPerSession(cfg);
   return {
     name: 'compression',
     tables: [
@@ -108,11 +161,23 @@ export async function compressionBench(cfg: RunConfig): Promise<SectionResult> {
         ],
         rows,
       },
+      {
+        title: 'Compression: server memory per open session, by coding (a fresh server per coding)',
+        columns: [
+          'Accept-Encoding',
+          'sessions',
+          'RSS KiB / session',
+          'heap + external KiB / session',
+          'compressor KiB / session (RSS over identity)',
+        ],
+        rows: memory.rows,
+      },
     ],
     ratios: [],
     notes: [
       'Each event is flushed through the compressor as it is sent (all arrived decoded before the byte counts were read).',
+      'Memory: each session was sent 5 JSON events before the reading (after a GC); zlib and Brotli state is native memory, so RSS shows it and heap + external mostly does not.',
     ],
-    data,
+    data: { wire: data, memory: memory.data },
   };
 }

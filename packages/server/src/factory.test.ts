@@ -99,6 +99,22 @@ describe('SessionFactory.negotiate', () => {
     });
   });
 
+  it('prefers gzip to br for compression: true (less memory per session), br when only it fits', () => {
+    const on = createSessionFactory({ compression: true });
+    const all = ['br', 'gzip', 'deflate'] as const;
+    expect(on.negotiate(get({ acceptEncoding: 'br, gzip' }), all)).toMatchObject({
+      encoding: 'gzip',
+    });
+    expect(on.negotiate(get({ acceptEncoding: 'br, deflate' }), all)).toMatchObject({
+      encoding: 'br',
+    });
+    // An explicit list keeps its own order.
+    const brFirst = createSessionFactory({ compression: ['br', 'gzip'] });
+    expect(brFirst.negotiate(get({ acceptEncoding: 'gzip, br' }), all)).toMatchObject({
+      encoding: 'br',
+    });
+  });
+
   it('validates options with clear errors', () => {
     expect(() => createSessionFactory({ maxQueueBytes: -1 })).toThrow(/maxQueueBytes/);
     expect(() => createSessionFactory({ slowClient: 'later' as unknown as 'wait' })).toThrow(

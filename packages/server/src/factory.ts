@@ -7,8 +7,12 @@ import { lastEventIdOf, type RequestInfo } from './request';
 import { ServerSession, type SessionLimits } from './session';
 import type { SessionSink } from './sink';
 
-/** The order `compression: true` offers codings in. */
-const ALL_ENCODINGS: readonly ContentEncoding[] = ['br', 'gzip', 'deflate'];
+/**
+ * The order `compression: true` offers codings in: gzip first, because at the settings
+ * adapters use for live streams it compresses a JSON stream about as well as Brotli for
+ * well under half the memory per session (measured in the @sse/node README).
+ */
+const ALL_ENCODINGS: readonly ContentEncoding[] = ['gzip', 'br', 'deflate'];
 
 /**
  * What to answer a request with. Adapters write `status` and `headers`; only for

@@ -68,8 +68,9 @@ export interface SessionOptions<State = Record<string, unknown>> {
   retryAfter?: number;
   /**
    * Opt-in response compression negotiated by `Accept-Encoding`, flushed after every
-   * write. `true` means every coding the adapter supports, in the order br, gzip,
-   * deflate. Default false.
+   * write. `true` means every coding the adapter supports, in the order gzip, br,
+   * deflate (gzip first: as good on event streams for less memory per session).
+   * Default false.
    */
   compression?: boolean | readonly ContentEncoding[];
   /**
