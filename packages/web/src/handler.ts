@@ -4,7 +4,7 @@ import {
   type SessionFactory,
   type SessionOptions,
 } from '@sse/server';
-import { StreamSink } from './sink';
+import { type Connection, StreamSink } from './sink';
 
 /**
  * The part of Bun's `Server` the adapter uses: `timeout(request, 0)` switches off
@@ -17,9 +17,12 @@ export interface IdleTimeoutControl {
 /** Per-request extras. */
 export interface WebOpenInit {
   /**
-   * On Bun, the server object passed to `fetch(request, server)`: the adapter calls
-   * `server.timeout(request, 0)` so Bun does not close an idle stream. Ignored when
-   * it has no `timeout` method.
+   * The second argument the host passes to your fetch handler. On Bun, the server
+   * object of `fetch(request, server)`: the adapter calls `server.timeout(request, 0)`
+   * so Bun does not close an idle stream. On `@hono/node-server`, its
+   * `{ incoming, outgoing }`: a client that reads too slowly is disconnected through
+   * `outgoing.destroy()` instead of by an errored body, which the host would log.
+   * Anything else is ignored.
    */
   server?: IdleTimeoutControl | unknown;
   /** Ends the session gracefully when this signal aborts, e.g. on shutdown. */
@@ -59,6 +62,19 @@ export interface WebSSE<State> {
 const onWorkers =
   (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
   'Cloudflare-Workers';
+
+/** The connection handle in `@hono/node-server`'s `{ incoming, outgoing }`, if `server` is one. */
+function connectionOf(server: unknown): Connection | undefined {
+  const outgoing =
+    typeof server === 'object' && server !== null
+      ? (server as { outgoing?: unknown }).outgoing
+      : undefined;
+  return typeof outgoing === 'object' &&
+    outgoing !== null &&
+    typeof (outgoing as Connection).destroy === 'function'
+    ? (outgoing as Connection)
+    : undefined;
+}
 
 function hasTimeout(server: unknown): server is IdleTimeoutControl {
   return (
@@ -107,6 +123,7 @@ export function createWebSSE<State = Record<string, unknown>>(
       };
     }
     const sink = new StreamSink();
+    sink.connection = connectionOf(init?.server);
     const body = new ReadableStream<Uint8Array>(sink, { highWaterMark: 0 });
     const session = factory.open(sink, negotiation, false);
     sink.session = session as ServerSession<unknown>;

@@ -178,6 +178,54 @@ describe('@sse/web', () => {
     await r.ended;
   });
 
+  it("ends a slow client's body without an error when the host's connection is known, and drops that connection", async () => {
+    const sse = createWebSSE({ heartbeat: false, maxQueueBytes: 1024 });
+    let destroyed = 0;
+    // What @hono/node-server passes as a fetch handler's second argument.
+    const host = { incoming: {}, outgoing: { destroy: () => destroyed++ } };
+    const quiet = sse.open(new Request('http://x/'), { server: host });
+    const loud = sse.open(new Request('http://x/'));
+    // Nobody reads either body: the queues fill and the policy ends both sessions.
+    for (const { session } of [quiet, loud]) {
+      while (session!.isOpen) session!.send({ data: 'y'.repeat(500) });
+      expect(session!.endReason).toBe('slow');
+    }
+    expect(destroyed).toBe(1);
+    // A closed body: nothing a runtime would log as a failed response.
+    expect(await quiet.response.body!.getReader().read()).toEqual({ done: true, value: undefined });
+    // Without a connection handle, an errored body is what makes the runtime drop it.
+    const error = await loud.response
+      .body!.getReader()
+      .read()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isSSEError(error, 'QUEUE_FULL')).toBe(true);
+  });
+
+  it('keeps a real failure visible as an errored body, also when the connection is known', async () => {
+    const sse = createWebSSE({ heartbeat: false });
+    let destroyed = 0;
+    const host = { incoming: {}, outgoing: { destroy: () => destroyed++ } };
+    const response = sse(
+      new Request('http://x/'),
+      async () => {
+        throw new Error('boom');
+      },
+      { server: host },
+    );
+    const reader = response.body!.getReader();
+    let error: unknown;
+    try {
+      while (!(await reader.read()).done);
+    } catch (e) {
+      error = e;
+    }
+    expect(isSSEError(error, 'WRITE_FAILED')).toBe(true);
+    expect(destroyed).toBe(0);
+  });
+
   it('answers 503 past maxSessions and CORS preflights', async () => {
     const sse = createWebSSE({
       heartbeat: false,

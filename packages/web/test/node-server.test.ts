@@ -16,7 +16,9 @@ describe('@sse/web on a real socket (@hono/node-server)', () => {
   beforeAll(async () => {
     const sse = createWebSSE({ heartbeat: false, retry: 10 });
     server = serve({
-      fetch: (request) => sse(request, (session) => void sessions.push(session)),
+      // As the README shows: the host's { incoming, outgoing } as `server`.
+      fetch: (request, env) =>
+        sse(request, (session) => void sessions.push(session), { server: env }),
       port: 0,
       hostname: '127.0.0.1',
     });
