@@ -6,4 +6,4 @@ export {
   type WebOpenInit,
   type WebSSE,
 } from './handler';
-export { StreamSink } from './sink';
+export { type Connection, StreamSink } from './sink';
