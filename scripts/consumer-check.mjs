@@ -289,6 +289,30 @@ async function otherRuntimes(project) {
   }
 }
 
+/**
+ * Deno.serve with the flag the web README documents: the session must still end when the
+ * client goes away, and Deno must print no warning about request.signal's legacy abort.
+ */
+async function denoServe(project) {
+  const r = row('consumer: Deno.serve with --unstable-no-legacy-abort (web README)');
+  copyFileSync(
+    join(root, 'scripts', 'consumer', 'deno-serve.mjs'),
+    join(project, 'deno-serve.mjs'),
+  );
+  const [cmd, ...pre] = RUNTIMES.deno.cmd;
+  const res = await exec(cmd, [...pre, '--unstable-no-legacy-abort', 'deno-serve.mjs'], {
+    cwd: project,
+    timeoutMs: EXAMPLE_TIMEOUT_MS,
+  });
+  const what = 'client gone ends the session, no legacy-abort warning';
+  if (res.timedOut) fail(r, what, 'did not exit by itself');
+  else if (res.code !== 0) fail(r, what, `exit ${res.code}: ${res.stderr.slice(-800)}`);
+  else if (!res.stdout.includes('session ended: The session ended (peer).'))
+    fail(r, what, `printed ${JSON.stringify(res.stdout)}`);
+  else if (/legacy/i.test(res.stderr)) fail(r, what, `Deno warned: ${res.stderr.trim()}`);
+  else pass(r, what);
+}
+
 // ---- 6. size ----
 async function size(project) {
   const r = row(`consumer: @sse/client EventSource ≤ ${EVENTSOURCE_BUDGET} B min+gzip`);
@@ -323,6 +347,7 @@ async function main() {
       await nodeExamples(project);
       await types(project);
       await otherRuntimes(project);
+      await denoServe(project);
       await size(project);
     }
   } finally {
