@@ -11,6 +11,7 @@
 //    127.0.0.1 port (PORT), and compare what it prints with `<example>.out`, the output
 //    the README shows. redis.mjs runs against a redis-server started here (skipped when
 //    there is none).
+//    Every package must also load through require() and import() with the same exports.
 // 4. Typecheck the consumer files of scripts/consumer/ with skipLibCheck false under
 //    `node16` and `bundler`, with and without the DOM lib.
 // 5. Run the fetch-handler example (core + client + web) under Deno and Bun, obtained from
@@ -262,6 +263,33 @@ async function nodeExamples(project) {
   redis?.stop();
 }
 
+/** Every package loads through require() and import(), with the same exports in both. */
+async function entryPoints(project) {
+  const r = row('consumer: CommonJS and ESM entry points (same exports)');
+  copyFileSync(join(root, 'scripts', 'consumer', 'exports.cjs'), join(project, 'exports.cjs'));
+  const names = packages.map((p) => `@sse/${p}`);
+  const res = await exec(process.execPath, ['exports.cjs', ...names], { cwd: project });
+  if (res.code !== 0) {
+    fail(r, 'require() and import() of every package', res.stderr.slice(-800));
+    return;
+  }
+  const seen = new Map(
+    res.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .map((e) => [e.name, e]),
+  );
+  for (const name of names) {
+    const e = seen.get(name);
+    if (!e) fail(r, name, 'not loaded');
+    else if (!e.esm.length) fail(r, name, 'exports nothing');
+    else if (JSON.stringify(e.cjs) !== JSON.stringify(e.esm))
+      fail(r, name, `require() gives [${e.cjs}], import() gives [${e.esm}]`);
+    else pass(r, `${name}: ${e.esm.length} exports, the same from require() and import()`);
+  }
+}
+
 // ---- 4. types ----
 async function types(project) {
   const r = row('consumer: types (skipLibCheck false; node16, bundler; with and without DOM)');
@@ -345,6 +373,7 @@ async function main() {
     if (tarballs.length === packages.length && (await install(project, tarballs))) {
       for (const f of examples()) copyFileSync(join(root, 'examples', f), join(project, f));
       await nodeExamples(project);
+      await entryPoints(project);
       await types(project);
       await otherRuntimes(project);
       await denoServe(project);
