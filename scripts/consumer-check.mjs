@@ -57,6 +57,8 @@ const PORTABLE_EXAMPLE = 'web.mjs';
 const EXTRA_DEPS = ['hono@^4', '@types/node@^20'];
 /** Longest an example may run before it counts as "does not exit by itself". */
 const EXAMPLE_TIMEOUT_MS = 60_000;
+/** The same under Deno and Bun, whose first `npx` start downloads the runtime from npm. */
+const RUNTIME_TIMEOUT_MS = 300_000;
 
 const packages = readdirSync(join(root, 'packages')).sort();
 const suites = [];
@@ -171,7 +173,15 @@ async function install(project, tarballs) {
   }
   const res = await exec(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...EXTRA_DEPS],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballs,
+      ...EXTRA_DEPS,
+    ],
     { cwd: project },
   );
   if (res.code !== 0) {
@@ -196,16 +206,25 @@ function examples() {
 }
 
 /** Runs one example with `cmd` in the project; compares its stdout with `<example>.out`. */
-async function runExample(r, label, cmd, argv, project, file, env = {}) {
+async function runExample(
+  r,
+  label,
+  cmd,
+  argv,
+  project,
+  file,
+  env = {},
+  timeoutMs = EXAMPLE_TIMEOUT_MS,
+) {
   const port = await freePort();
   const res = await exec(cmd, [...argv, file], {
     cwd: project,
     env: { ...process.env, PORT: String(port), ...env },
-    timeoutMs: EXAMPLE_TIMEOUT_MS,
+    timeoutMs,
   });
   const expectedFile = join(root, 'examples', `${file}.out`);
   const expected = existsSync(expectedFile) ? readFileSync(expectedFile, 'utf8') : undefined;
-  if (res.timedOut) fail(r, label, `did not exit by itself within ${EXAMPLE_TIMEOUT_MS} ms`);
+  if (res.timedOut) fail(r, label, `did not exit by itself within ${timeoutMs} ms`);
   else if (res.code !== 0)
     fail(r, label, `exit ${res.code}: ${(res.stderr || res.stdout).slice(-800)}`);
   else if (expected !== undefined && res.stdout !== expected)
@@ -313,7 +332,8 @@ async function otherRuntimes(project) {
     const spec = RUNTIMES[rt];
     const r = row(`consumer: ${PORTABLE_EXAMPLE} on ${spec.label}`);
     const [cmd, ...pre] = spec.cmd;
-    await runExample(r, `${spec.label} ${PORTABLE_EXAMPLE}`, cmd, pre, project, PORTABLE_EXAMPLE);
+    const label = `${spec.label} ${PORTABLE_EXAMPLE}`;
+    await runExample(r, label, cmd, pre, project, PORTABLE_EXAMPLE, {}, RUNTIME_TIMEOUT_MS);
   }
 }
 
@@ -330,7 +350,7 @@ async function denoServe(project) {
   const [cmd, ...pre] = RUNTIMES.deno.cmd;
   const res = await exec(cmd, [...pre, '--unstable-no-legacy-abort', 'deno-serve.mjs'], {
     cwd: project,
-    timeoutMs: EXAMPLE_TIMEOUT_MS,
+    timeoutMs: RUNTIME_TIMEOUT_MS,
   });
   const what = 'client gone ends the session, no legacy-abort warning';
   if (res.timedOut) fail(r, what, 'did not exit by itself');
