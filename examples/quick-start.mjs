@@ -1,7 +1,8 @@
 // quick-start.mjs: a broadcast server and a client in one file. Node 20+:
 //   npm install @sse/hub @sse/node @sse/client && node quick-start.mjs
-// It prints three events and exits. ESM: keep the .mjs extension (or set
-// "type": "module" in package.json); CommonJS works too, with require().
+// It prints three events and exits. This file is an ES module (top-level await): keep the
+// .mjs extension, or set "type": "module" in package.json. From CommonJS, require() the
+// same packages (see examples/core.cjs).
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { events } from '@sse/client';
