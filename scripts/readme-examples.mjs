@@ -7,6 +7,8 @@
 //
 //   node scripts/readme-examples.mjs           rewrite the READMEs
 //   node scripts/readme-examples.mjs --check   exit 1 (naming the files) when one is out of date
+//
+// Both also fail when an example is in no README or has no `.out` file.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedText, replaceGenerated } from './generated-markdown.mjs';
@@ -57,6 +59,13 @@ function main() {
       readFileSync(join(root, readme), 'utf8')
     )
       stale.push(`${readme}: ${file} differs (run node scripts/readme-examples.mjs)`);
+  }
+  // Every example is shown somewhere and says what it prints, so none is checked unseen.
+  const shown = new Set(exampleMarkers().map(([, , file]) => file));
+  for (const f of readdirSync(join(root, 'examples')).filter((f) => /\.(mjs|cjs)$/.test(f))) {
+    if (!shown.has(`examples/${f}`)) stale.push(`examples/${f} is in no README`);
+    if (!existsSync(join(root, 'examples', `${f}.out`)))
+      stale.push(`examples/${f} has no ${f}.out (the output the README shows)`);
   }
   for (const s of stale) console.error(`readme-examples: ${s}`);
   if (!check) console.log(`readme-examples: ${exampleMarkers().length} example(s) written`);
