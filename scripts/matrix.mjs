@@ -22,6 +22,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { chromiumPath } from './chromium.mjs';
 import { replaceGenerated } from './generated-markdown.mjs';
+import { RUNTIMES } from './runtimes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const tmp = join(root, '.tmp', 'matrix');
@@ -38,17 +39,6 @@ const SUITES = {
   core: { label: '@sse/core', runtimes: 'all' },
   client: { label: '@sse/client', runtimes: 'all' },
   web: { label: '@sse/web', runtimes: ['node20', 'node22', 'node24', 'bun', 'deno', 'workerd'] },
-};
-
-/** Every runtime: how to start it and how it runs the tests. */
-const RUNTIMES = {
-  node20: { label: 'Node 20', kind: 'vitest', cmd: [process.execPath] },
-  node22: { label: 'Node 22', kind: 'vitest', cmd: ['npx', '-y', 'node@22'] },
-  node24: { label: 'Node 24', kind: 'vitest', cmd: ['npx', '-y', 'node@24'] },
-  bun: { label: 'Bun 1', kind: 'vitest', cmd: ['npx', '-y', 'bun@1', '--bun'] },
-  deno: { label: 'Deno 2', kind: 'vitest', cmd: ['npx', '-y', 'deno@2', 'run', '-A'] },
-  workerd: { label: 'workerd', kind: 'bundle', platform: 'workerd' },
-  chromium: { label: 'Chromium', kind: 'bundle', platform: 'browser' },
 };
 
 /**

@@ -4,7 +4,7 @@
 //   npm run bench
 // Works on a fresh machine with only Node 20+ and npm (pnpm comes through npx).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pnpm } from './pnpm.mjs';
 import { ensureSystemDeps } from './system-deps.mjs';
@@ -73,7 +73,30 @@ for (const name of readdirSync('packages')) {
   check(`exports @sse/${name} (publint, attw)`, status);
 }
 
+check(
+  'README examples = examples/ (scripts/readme-examples.mjs --check)',
+  run(process.execPath, ['scripts/readme-examples.mjs', '--check']),
+);
+check(
+  'API reference docs/api current (scripts/api-docs.mjs --check)',
+  run(process.execPath, ['scripts/api-docs.mjs', '--check']),
+);
+
 mkdirSync('.tmp', { recursive: true });
+
+// What npm users get: packed tarballs installed with npm, README examples, types, size.
+{
+  const out = join(root, '.tmp', 'consumer.json');
+  rmSync(out, { force: true });
+  run(process.execPath, ['scripts/consumer-check.mjs', `--json=${out}`]);
+  if (existsSync(out)) {
+    for (const r of JSON.parse(readFileSync(out, 'utf8')).suites)
+      record(r.name, r.passed, r.failed, r.skipped);
+  } else {
+    record('consumer check (scripts/consumer-check.mjs)', 0, 1);
+  }
+}
+
 const vitestJson = join(root, '.tmp', 'vitest.json');
 run(bin('vitest'), [
   'run',

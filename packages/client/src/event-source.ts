@@ -6,6 +6,7 @@ import {
   type StreamEvent,
 } from './connection';
 import { EventSourceErrorEvent } from './error';
+import type { AddEventListenerOptions } from './fetch-types';
 import type { EventSourceOptions } from './options';
 
 /** Handler attribute types, declared method-style (bivariant) so narrower event types are accepted. */

@@ -1,4 +1,5 @@
 import type { SSEError } from '@sse/core';
+import type { BodyInit, HeadersInit, RequestCredentials } from './fetch-types';
 
 /** A `fetch`-compatible function, so callers can add auth, proxies, tracing or a test double. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;

@@ -16,8 +16,10 @@ export interface Connection {
  * pull-based `ReadableStream` (high-water mark 0). Bytes are enqueued only when
  * the runtime has asked for more (`pull`), so nothing ever waits on a stream that
  * is not being read yet, and the session's own bounded queue holds the rest.
+ * (It fits `UnderlyingDefaultSource` structurally; naming that DOM-only type here would
+ * make the declarations need the DOM lib.)
  */
-export class StreamSink implements SessionSink, UnderlyingDefaultSource<Uint8Array> {
+export class StreamSink implements SessionSink {
   /** The session this sink feeds; set right after the session is opened. */
   session: ServerSession<unknown> | undefined;
   /** The connection under the response, when the host exposes it (see {@link Connection}). */
