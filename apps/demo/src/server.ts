@@ -103,15 +103,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       honoListener(req, res);
     }
   });
-  const stopMetrics = startMetrics(hub, connections, metricsIntervalMs);
+  const metrics = startMetrics(hub, connections, metricsIntervalMs);
   try {
+    // Before the first page can connect, this process has published once (see runStream).
+    await metrics.first;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
     });
   } catch (error) {
     // A port in use must not leave the metrics timer and the hub running behind it.
-    stopMetrics();
+    metrics.stop();
     await hub.close();
     throw error;
   }
@@ -122,7 +124,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     backend: demo.backend,
     hub,
     async close() {
-      stopMetrics();
+      metrics.stop();
       connections.drop();
       await hub.close();
       server.closeAllConnections();

@@ -77,7 +77,9 @@ export async function runStream(
   if (lastEventId === '') {
     // The cursor first, then the snapshot: every message up to the cursor was numbered
     // (and logged) before its publish completed, so it is in the snapshot; every later
-    // one is replayed or live. No id on this event: the client's cursor stays as it is.
+    // one is replayed or live. The demo publishes a metrics sample before it listens, so
+    // the cursor is '' (live only, which could miss a message published in between) only
+    // if that first publish failed. No id on this event: the client's cursor stays.
     lastEventId = hub.newestId();
     const recent: Recent = { rooms: {}, cursor: lastEventId };
     for (const room of request.rooms)

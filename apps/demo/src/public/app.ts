@@ -7,8 +7,9 @@ import { EventSource as SseEventSource } from '@sse/client';
 import type { Info } from '../app';
 import type { MetricsSample } from '../metrics';
 import type { ChatMessage } from '../rooms';
-import type { Hello } from '../stream';
+import type { Hello, Recent } from '../stream';
 import { LineChart, type Series } from './chart';
+import { Timeline } from './timeline';
 
 /** The surface both implementations share, which is all the page uses. */
 interface Source {
@@ -32,12 +33,25 @@ const proof = { received: 0, gaps: 0, duplicates: 0, reconnects: 0 };
 /** Last seq seen per room over SSE since the last reset: the no-gap, no-duplicate check. */
 const lastSeq = new Map<string, number>();
 const shown = new Set<string>();
+/**
+ * Messages the `recent` snapshot showed: the stream may bring them once more (they were
+ * published after the cursor it resumed from), which is expected, not a duplicate.
+ */
+const fromSnapshot = new Set<string>();
 
-const chart = new LineChart($<HTMLCanvasElement>('chart'));
+let chart: LineChart;
 const series: Series[] = [
-  { values: [], color: '#2563eb' },
-  { values: [], color: '#d97706' },
+  { label: 'events/s delivered', values: [], color: '#2563eb', axis: 'left' },
+  { label: 'connections', values: [], color: '#d97706', axis: 'right', integer: true },
 ];
+const timeline = new Timeline($('timeline-track'), $<HTMLOListElement>('gaps'));
+
+/** The "try this" steps; each is ticked when the page has seen it happen. */
+type Step = 'chat' | 'resume' | 'switch' | 'reset';
+function done(step: Step): void {
+  const item = document.querySelector<HTMLElement>(`#try [data-step="${step}"]`);
+  if (item) item.dataset.done = 'true';
+}
 
 function log(text: string): void {
   const li = document.createElement('li');
@@ -87,13 +101,16 @@ function chosenRooms(): string[] {
   );
 }
 
-function renderMessage(chat: ChatMessage, snapshot = false): void {
-  const key = `${chat.room}/${chat.seq}`;
+const keyOf = (chat: ChatMessage) => `${chat.room}/${chat.seq}`;
+
+/** Shows a message once; `kind` marks messages from a snapshot (on connect or after a reset). */
+function renderMessage(chat: ChatMessage, kind?: 'recent' | 'snapshot'): void {
+  const key = keyOf(chat);
   if (shown.has(key)) return;
   shown.add(key);
   const li = document.createElement('li');
   li.dataset.key = key;
-  if (snapshot) li.className = 'snapshot';
+  if (kind) li.className = kind;
   const parts: [string, string][] = [
     ['room', `#${chat.room}`],
     ['user', chat.user],
@@ -114,6 +131,8 @@ function renderMessage(chat: ChatMessage, snapshot = false): void {
 
 function onChat(event: MessageEvent<string>): void {
   const chat = JSON.parse(event.data) as ChatMessage;
+  // Shown by the snapshot already and published after the stream's cursor: expected once more.
+  if (fromSnapshot.delete(keyOf(chat))) return;
   const last = lastSeq.get(chat.room);
   if (last !== undefined && chat.seq <= last) {
     proof.duplicates++;
@@ -121,7 +140,11 @@ function onChat(event: MessageEvent<string>): void {
     if (last !== undefined && chat.seq > last + 1) proof.gaps += chat.seq - last - 1;
     lastSeq.set(chat.room, chat.seq);
     proof.received++;
-    if (chat.at < helloAt) setText('p-caught-up', ++caughtUp);
+    if (chat.at < helloAt) {
+      setText('p-caught-up', ++caughtUp);
+      timeline.caughtUp(caughtUp);
+      if (proof.reconnects > 0) done('resume');
+    }
     renderMessage(chat);
   }
   showProof();
@@ -144,6 +167,24 @@ function onMetrics(event: MessageEvent<string>): void {
   chart.push(series, [m.eventsPerSecond, m.connections.total]);
 }
 
+/**
+ * A new stream's first event after hello: the rooms' last messages, so the page does
+ * not open empty. They set the per-room baseline of the gap and duplicate checks.
+ */
+function onRecent(event: MessageEvent<string>): void {
+  const recent = JSON.parse(event.data) as Recent;
+  const all = Object.values(recent.rooms).flat();
+  all.sort((x, y) => x.at - y.at || x.room.localeCompare(y.room));
+  for (const chat of all) {
+    if (!shown.has(keyOf(chat))) fromSnapshot.add(keyOf(chat));
+    renderMessage(chat, 'recent');
+    lastSeq.set(chat.room, Math.max(lastSeq.get(chat.room) ?? 0, chat.seq));
+  }
+  log(
+    `recent: ${all.length} earlier message${all.length === 1 ? '' : 's'} of ${Object.keys(recent.rooms).join(', ')}`,
+  );
+}
+
 function formatUptime(seconds: number): string {
   const s = Math.floor(seconds);
   const h = Math.floor(s / 3600);
@@ -160,11 +201,14 @@ async function onReset(event: MessageEvent<string>): Promise<void> {
     `was older than the hub's history (${info.history.maxEvents} events), so missed events ` +
     `cannot be replayed. Reloading the rooms' recent messages instead.`;
   log(`${info.resetEvent} ${event.data}`);
+  timeline.reset();
+  done('reset');
   lastSeq.clear();
+  fromSnapshot.clear();
   for (const room of chosenRooms()) {
     const response = await fetch(`/api/rooms/${room}/messages`);
     const recent = (await response.json()) as ChatMessage[];
-    for (const chat of recent) renderMessage(chat, true);
+    for (const chat of recent) renderMessage(chat, 'snapshot');
   }
 }
 
@@ -198,6 +242,9 @@ function connect(): void {
     if (source !== es) return;
     if (everOpened) proof.reconnects++;
     everOpened = true;
+    // A notice about an earlier reset is history now (the timeline keeps it).
+    $('reset-notice').hidden = true;
+    timeline.opened();
     stopCountdown();
     showState();
     showProof();
@@ -206,6 +253,7 @@ function connect(): void {
   es.addEventListener('error', () => {
     if (source !== es) return;
     showState();
+    timeline.lost();
     if (es.readyState === 0 && impl === 'native') startCountdown(info.retryMs, true);
     if (es.readyState === 2) log('closed for good');
     else log('connection lost, reconnecting');
@@ -217,6 +265,7 @@ function connect(): void {
     setText('p-caught-up', 0);
     setText('served-by', hello.servedBy);
     setText('p-resumed', hello.resumedFrom || '(none)');
+    timeline.resumed(hello.resumedFrom);
     log(
       `hello: served by ${hello.servedBy}, rooms ${hello.rooms.join(',')}, resumed from ${hello.resumedFrom || '(none)'}`,
     );
@@ -232,6 +281,7 @@ function connect(): void {
   };
   es.addEventListener('metrics', track(onMetrics));
   es.addEventListener('chat', track(onChat));
+  es.addEventListener('recent', (event) => onRecent(event as MessageEvent<string>));
   es.addEventListener(
     info.resetEvent,
     track((event) => void onReset(event)),
@@ -264,6 +314,7 @@ async function main(): Promise<void> {
   $('info').textContent =
     `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms`;
   setText('metrics-period', `one sample every ${info.metricsIntervalMs} ms`);
+  chart = new LineChart($<HTMLCanvasElement>('chart'), info.metricsIntervalMs);
   const picker = $('room-picker');
   picker.innerHTML = '<legend>subscribed rooms</legend>';
   for (const room of info.rooms) {
@@ -275,14 +326,20 @@ async function main(): Promise<void> {
     $('post-room').append(option);
   }
   picker.addEventListener('change', connect);
-  $('connection').addEventListener('change', connect);
+  $('connection').addEventListener('change', () => {
+    done('switch');
+    connect();
+  });
   $('post').addEventListener('submit', (event) => {
     event.preventDefault();
     const text = $<HTMLInputElement>('post-text');
     const room = $<HTMLSelectElement>('post-room').value;
     const user = $<HTMLInputElement>('post-user').value || client;
     post(`/api/rooms/${room}/messages`, { user, text: text.value }).then(
-      () => (text.value = ''),
+      () => {
+        text.value = '';
+        done('chat');
+      },
       (error: unknown) => log(`send failed: ${String(error)}`),
     );
   });
