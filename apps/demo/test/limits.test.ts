@@ -42,36 +42,43 @@ function send(
  * Resolves with the answer and how much of the body had been written when it came.
  */
 function sendHuge(url: string, total: number, chunked: boolean) {
-  return new Promise<{ status: number; sent: number; code: string }>((resolve, reject) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (!chunked) headers['content-length'] = String(total);
-    const req = httpRequest(url, { method: 'POST', headers });
-    const chunk = Buffer.alloc(16 * 1024, 0x20);
-    let sent = 0;
-    let answered = false;
-    req.once('response', (res) => {
-      answered = true;
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.once('end', () => {
-        resolve({ status: res.statusCode ?? 0, sent, code: JSON.parse(text).code });
-        req.destroy();
+  return new Promise<{ status: number; sent: number; code: string; connection?: string }>(
+    (resolve, reject) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (!chunked) headers['content-length'] = String(total);
+      const req = httpRequest(url, { method: 'POST', headers });
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      let sent = 0;
+      let answered = false;
+      req.once('response', (res) => {
+        answered = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.once('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            sent,
+            code: JSON.parse(text).code,
+            connection: res.headers.connection,
+          });
+          req.destroy();
+        });
       });
-    });
-    // After the answer the server closes the connection: a write may then fail, as expected.
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    const pump = () => {
-      while (!answered && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
+      // After the answer the server closes the connection: a write may then fail, as expected.
+      req.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      const pump = () => {
+        while (!answered && sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (!answered) req.end();
+      };
+      pump();
+    },
+  );
 }
 
 const MiB = 2 ** 20;
@@ -167,6 +174,8 @@ describe('body limit', () => {
     expect(result.status).toBe(413);
     expect(result.code).toBe('BODY_TOO_LARGE');
     expect(result.sent).toBeLessThan(64 * MiB);
+    // The server will not read the rest either: it closes the connection.
+    expect(result.connection).toBe('close');
   });
 
   it('answers 413 to chunked bodies as they pass the limit, eight at once, never reading one whole', async () => {

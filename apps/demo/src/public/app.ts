@@ -311,8 +311,11 @@ function button(id: string, action: () => Promise<unknown>): void {
 
 async function main(): Promise<void> {
   info = (await (await fetch('/api/info')).json()) as Info;
+  const { chat, control, maxBodyBytes } = info.limits;
+  const rate = (r: typeof chat) => `${r.burst} at once, then ${r.perSecond}/s`;
   $('info').textContent =
-    `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms`;
+    `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms` +
+    ` · limits per address: messages ${rate(chat)}, drops ${rate(control)}, bodies ${maxBodyBytes / 1024} KiB`;
   setText('metrics-period', `one sample every ${info.metricsIntervalMs} ms`);
   chart = new LineChart($<HTMLCanvasElement>('chart'), info.metricsIntervalMs);
   const picker = $('room-picker');
