@@ -9,6 +9,7 @@ import type { MetricsSample } from '../metrics';
 import type { ChatMessage } from '../rooms';
 import type { Hello, Recent } from '../stream';
 import { LineChart, type Series } from './chart';
+import { ChatProof } from './proof';
 import { Timeline } from './timeline';
 
 /** The surface both implementations share, which is all the page uses. */
@@ -29,15 +30,10 @@ let everOpened = false;
 /** Server time of the current connection's hello (0 before the first). */
 let helloAt = 0;
 let caughtUp = 0;
-const proof = { received: 0, gaps: 0, duplicates: 0, reconnects: 0 };
-/** Last seq seen per room over SSE since the last reset: the no-gap, no-duplicate check. */
-const lastSeq = new Map<string, number>();
+let reconnects = 0;
+/** The no-gap, no-duplicate check on the per-room sequence numbers (`proof.ts`). */
+const proof = new ChatProof();
 const shown = new Set<string>();
-/**
- * Messages the `recent` snapshot showed: the stream may bring them once more (they were
- * published after the cursor it resumed from), which is expected, not a duplicate.
- */
-const fromSnapshot = new Set<string>();
 
 let chart: LineChart;
 const series: Series[] = [
@@ -131,19 +127,12 @@ function renderMessage(chat: ChatMessage, kind?: 'recent' | 'snapshot'): void {
 
 function onChat(event: MessageEvent<string>): void {
   const chat = JSON.parse(event.data) as ChatMessage;
-  // Shown by the snapshot already and published after the stream's cursor: expected once more.
-  if (fromSnapshot.delete(keyOf(chat))) return;
-  const last = lastSeq.get(chat.room);
-  if (last !== undefined && chat.seq <= last) {
-    proof.duplicates++;
-  } else {
-    if (last !== undefined && chat.seq > last + 1) proof.gaps += chat.seq - last - 1;
-    lastSeq.set(chat.room, chat.seq);
-    proof.received++;
+  // A repeat of the snapshot (published after the stream's cursor) is expected, and shown already.
+  if (proof.live(chat) === 'new') {
     if (chat.at < helloAt) {
       setText('p-caught-up', ++caughtUp);
       timeline.caughtUp(caughtUp);
-      if (proof.reconnects > 0) done('resume');
+      if (reconnects > 0) done('resume');
     }
     renderMessage(chat);
   }
@@ -151,10 +140,10 @@ function onChat(event: MessageEvent<string>): void {
 }
 
 function showProof(): void {
-  setText('p-received', proof.received);
-  setText('p-gaps', proof.gaps);
-  setText('p-dups', proof.duplicates);
-  setText('p-reconnects', proof.reconnects);
+  setText('p-received', proof.counts.received);
+  setText('p-gaps', proof.counts.gaps);
+  setText('p-dups', proof.counts.duplicates);
+  setText('p-reconnects', reconnects);
 }
 
 function onMetrics(event: MessageEvent<string>): void {
@@ -175,11 +164,8 @@ function onRecent(event: MessageEvent<string>): void {
   const recent = JSON.parse(event.data) as Recent;
   const all = Object.values(recent.rooms).flat();
   all.sort((x, y) => x.at - y.at || x.room.localeCompare(y.room));
-  for (const chat of all) {
-    if (!shown.has(keyOf(chat))) fromSnapshot.add(keyOf(chat));
-    renderMessage(chat, 'recent');
-    lastSeq.set(chat.room, Math.max(lastSeq.get(chat.room) ?? 0, chat.seq));
-  }
+  proof.snapshot(all);
+  for (const chat of all) renderMessage(chat, 'recent');
   log(
     `recent: ${all.length} earlier message${all.length === 1 ? '' : 's'} of ${Object.keys(recent.rooms).join(', ')}`,
   );
@@ -203,8 +189,7 @@ async function onReset(event: MessageEvent<string>): Promise<void> {
   log(`${info.resetEvent} ${event.data}`);
   timeline.reset();
   done('reset');
-  lastSeq.clear();
-  fromSnapshot.clear();
+  proof.reset();
   for (const room of chosenRooms()) {
     const response = await fetch(`/api/rooms/${room}/messages`);
     const recent = (await response.json()) as ChatMessage[];
@@ -240,7 +225,7 @@ function connect(): void {
   log(`connecting with ${impl === 'native' ? 'native EventSource' : '@sse/client'} to ${url}`);
   es.addEventListener('open', () => {
     if (source !== es) return;
-    if (everOpened) proof.reconnects++;
+    if (everOpened) reconnects++;
     everOpened = true;
     // A notice about an earlier reset is history now (the timeline keeps it).
     $('reset-notice').hidden = true;
