@@ -70,9 +70,6 @@ async function readJson<T extends object>(request: Request): Promise<Partial<T>>
   return typeof value === 'object' && value !== null ? (value as Partial<T>) : {};
 }
 
-/** Most messages one "drop + publish" request may send, whatever it asks for. */
-const MAX_BURST = 1000;
-
 /**
  * The demo's Hono app: the page, the chat API, the drop/resume controls, and the
  * `/events` stream (handled by `events`, the @sse/hono route built in `server.ts`).
@@ -100,8 +97,7 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
     new RateLimiter({ ...rate, maxKeys: limits.maxClients });
   const body = jsonBody(limits.maxBodyBytes);
   const chatGuard = [sameOrigin(), rateLimit(limiter(limits.chat), 'messages'), body] as const;
-  const controlLimiter = limiter(limits.control);
-  const controlGuard = [sameOrigin(), rateLimit(controlLimiter, 'drops'), body] as const;
+  const controlGuard = [sameOrigin(), rateLimit(limiter(limits.control), 'drops'), body] as const;
 
   app.onError((error, c) => {
     if (isSSEError(error)) return c.json({ error: error.message, code: error.code }, 400);
@@ -157,7 +153,8 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
   app.post('/api/clients/:client/drop', ...controlGuard, async (c) => {
     const client = c.req.param('client');
     const body = await readJson<{ away?: unknown; room?: unknown }>(c.req.raw);
-    const away = Math.min(MAX_BURST, Math.max(0, Math.floor(Number(body.away ?? 0)) || 0));
+    // At most what the outage button needs, whatever a request asks for.
+    const away = Math.min(demo.outageBurst, Math.max(0, Math.floor(Number(body.away ?? 0)) || 0));
     const room = typeof body.room === 'string' && isRoom(body.room) ? body.room : ROOMS[0];
     const ids: string[] = [];
     const dropped = await demo.connections.dropAndHold(client, async () => {

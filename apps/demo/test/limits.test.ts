@@ -189,6 +189,16 @@ describe('body limit', () => {
     }
   });
 
+  it('publishes at most the outage burst for one drop, whatever it asks for', async () => {
+    const reply = await send(url('/api/clients/nobody/drop'), {
+      headers: json,
+      body: JSON.stringify({ room: 'dev', away: 1e9 }),
+    });
+    expect(reply.status).toBe(200);
+    // 64 events of history + 16: the most the "Outage beyond history" button needs.
+    expect(reply.json.published).toBe(80);
+  });
+
   it('accepts the largest valid message, which is under the limit', async () => {
     // 500 characters that JSON must escape as \u0001 (6 bytes each) and a 32-character name.
     const body = JSON.stringify({ user: '\u0001'.repeat(32), text: '\u0001'.repeat(500) });
