@@ -173,6 +173,48 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
     }
   });
 
+  it('refuses what a page of another origin makes Chromium send (no-cors fetch, form post)', async () => {
+    // The same server under another name is another origin (and site) to the browser.
+    const other = demo.url.replace('127.0.0.1', 'localhost');
+    const target = new URL('/api/rooms/lobby/messages', demo.url).href;
+    // Not a watched page: the refusals are this test's point, not an error of the demo page.
+    const evil = await context.newPage();
+    try {
+      await evil.goto(other);
+      const statuses: number[] = [];
+      evil.on('response', (r) => {
+        if (r.url() === target) statuses.push(r.status());
+      });
+      await evil.evaluate(
+        (url) =>
+          fetch(url, {
+            method: 'POST',
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+            body: '{"user":"mallory","text":"forged by fetch"}',
+          }).then(() => undefined),
+        target,
+      );
+      await evil.evaluate((url) => {
+        const form = document.createElement('form');
+        form.method = 'POST';
+        form.action = url;
+        form.enctype = 'text/plain';
+        const input = document.createElement('input');
+        input.name = '{"user":"mallory","text":"forged by form","x":"';
+        input.value = '"}';
+        form.append(input);
+        document.body.append(form);
+        form.submit();
+      }, target);
+      await expect.poll(() => statuses, { timeout: 15_000 }).toEqual([403, 403]);
+      const log = await (await fetch(target)).json();
+      expect(JSON.stringify(log)).not.toContain('mallory');
+    } finally {
+      await evil.close();
+    }
+  });
+
   /** Drops page A with `away` messages published while it is away; checks they all arrive once, in order. */
   const dropAndResume = async (label: string) => {
     const reconnects = Number(await text(a, 'p-reconnects'));
