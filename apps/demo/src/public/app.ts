@@ -121,7 +121,12 @@ function renderMessage(chat: ChatMessage, kind?: 'recent' | 'snapshot'): void {
   }
   const list = $('messages');
   list.append(li);
-  while (list.children.length > 200) list.firstElementChild?.remove();
+  // The last 200 stay on the page (and in `shown`); the proof does not need them.
+  while (list.children.length > 200) {
+    const first = list.firstElementChild as HTMLElement | null;
+    if (first?.dataset.key) shown.delete(first.dataset.key);
+    first?.remove();
+  }
   list.scrollTop = list.scrollHeight;
 }
 

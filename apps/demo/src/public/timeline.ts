@@ -1,8 +1,11 @@
+/** Gaps listed under the strip (and kept in memory). */
+const MAX_GAPS = 6;
+
 /** How one gap in the connection ended: resumed from the hub's history, or reset past it. */
 export type GapOutcome = 'away' | 'resumed' | 'reset' | 'fresh';
 
 interface Span {
-  kind: 'connected' | 'gap';
+  kind: 'connected' | 'gap' | 'reset';
   start: number;
   end: number | undefined;
 }
@@ -14,6 +17,8 @@ interface Gap {
   resumedFrom: string;
   caughtUp: number;
   item: HTMLLIElement;
+  /** Its stretch of the strip, drawn red once the gap ends in a reset. */
+  span: Span;
 }
 
 /**
@@ -54,9 +59,10 @@ export class Timeline {
   /** The stream was lost (dropped, server gone): a gap starts. */
   lost(now = performance.now()): void {
     const current = this.#spans.at(-1);
-    if (current?.kind === 'gap' && current.end === undefined) return;
+    if (current !== undefined && current.kind !== 'connected' && current.end === undefined) return;
     this.#close(now);
-    this.#spans.push({ kind: 'gap', start: now, end: undefined });
+    const span: Span = { kind: 'gap', start: now, end: undefined };
+    this.#spans.push(span);
     const item = document.createElement('li');
     const gap: Gap = {
       start: now,
@@ -65,10 +71,12 @@ export class Timeline {
       resumedFrom: '',
       caughtUp: 0,
       item,
+      span,
     };
     this.#gaps.push(gap);
     this.#list.prepend(item);
-    while (this.#list.children.length > 6) this.#list.lastElementChild?.remove();
+    // The last few gaps are listed; older ones are dropped from the list and from memory.
+    while (this.#gaps.length > MAX_GAPS) this.#gaps.shift()?.item.remove();
     this.#show(gap);
     this.#draw();
   }
@@ -95,6 +103,7 @@ export class Timeline {
     const gap = this.#lastClosedGap();
     if (!gap) return;
     gap.outcome = 'reset';
+    gap.span.kind = 'reset';
     this.#show(gap);
     this.#draw();
   }
@@ -133,14 +142,13 @@ export class Timeline {
     // From the first connect until the strip is full, then a sliding window.
     const width = Math.max(1000, Math.min(this.#windowMs, now - (this.#origin ?? now)));
     const from = now - width;
-    const resets = new Set(this.#gaps.filter((g) => g.outcome === 'reset').map((g) => g.start));
     const parts: HTMLElement[] = [];
     for (const span of this.#spans) {
       const start = Math.max(from, span.start);
       const end = span.end ?? now;
       if (end <= from) continue;
       const div = document.createElement('div');
-      div.className = span.kind === 'gap' && resets.has(span.start) ? 'reset' : span.kind;
+      div.className = span.kind;
       div.style.left = `${((start - from) / width) * 100}%`;
       // A gap of a few ms would be invisible: at least a sliver.
       div.style.width = `max(3px, ${((end - start) / width) * 100}%)`;
