@@ -8,10 +8,12 @@ import { existsSync } from 'node:fs';
 import { events } from '@sse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_SERVER, RedisServer } from '../../../packages/redis/test/redis-server';
+import type { Info } from '../src/app';
 import type { ChatMessage } from '../src/rooms';
 import { type Demo, startDemo } from '../src/server';
 import type { Recent } from '../src/stream';
 
+/** Messages the burst asks for; one drop publishes at most the outage burst (80 in memory, 314 on Redis). */
 const BURST = 300;
 const CLIENTS = 20;
 
@@ -84,6 +86,9 @@ describe.each(backends)('recent messages on connect, %s', (name, available) => {
         ).json()) as ChatMessage[];
         return log.at(-1)?.seq ?? 0;
       };
+      // What one drop request publishes at most (the outage burst), so the burst's size.
+      const info = (await (await fetch(new URL('/api/info', demo.url))).json()) as Info;
+      const size = Math.min(BURST, info.outageBurst);
       // One request publishes the whole burst, one message after another.
       const burst = fetch(new URL('/api/clients/nobody/drop', demo.url), {
         method: 'POST',
@@ -96,7 +101,7 @@ describe.each(backends)('recent messages on connect, %s', (name, available) => {
       // Clients connect at spread-out points of the burst (and one after it).
       const clients: Promise<Seen>[] = [];
       for (let i = 0; i < CLIENTS; i++) {
-        const at = Math.floor((BURST * i) / CLIENTS);
+        const at = Math.floor((size * i) / CLIENTS);
         await until(async () => last !== undefined || (await latest()) >= at);
         clients.push(watch(demo, `c${i}`, () => last));
       }
@@ -109,7 +114,7 @@ describe.each(backends)('recent messages on connect, %s', (name, available) => {
         const all = [...new Set([...seen.snapshot, ...seen.stream])].sort((x, y) => x - y);
         const first = all[0] ?? 1;
         expect(all, `${label}: a gap between snapshot and stream`).toEqual(
-          Array.from({ length: BURST - first + 1 }, (_, k) => first + k),
+          Array.from({ length: (last ?? 0) - first + 1 }, (_, k) => first + k),
         );
         // Whatever the stream repeats of the snapshot is its tail (published after the cursor).
         const repeated = seen.snapshot.filter((seq) => stream.has(seq));
