@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const pageFiles = ['index.html', 'style.css'];
+const pageFiles = ['index.html', 'style.css', 'favicon.svg'];
 
-/** Bundles the browser page into `outdir` (index.html, style.css, app.js). */
+/** Bundles the browser page into `outdir` (index.html, style.css, favicon.svg, app.js). */
 export async function buildPublic(outdir) {
   mkdirSync(outdir, { recursive: true });
   await build({

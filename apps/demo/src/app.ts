@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { isSSEError } from '@sse/core';
-import type { Hub } from '@sse/hub';
 import { type Handler, Hono } from 'hono';
 import type { Connections } from './connections';
+import { type GuardLimits, jsonBody, rateLimit, sameOrigin } from './guard';
+import type { TrackedHub } from './newest';
+import { RateLimiter } from './rate-limit';
 import { isRoom, ROOMS, type RoomLog, roomTopic } from './rooms';
 
 /** What GET /api/info answers (JSON): the server's settings, so the page never guesses. */
@@ -15,11 +17,13 @@ export interface Info {
   awayBurst: number;
   outageBurst: number;
   metricsIntervalMs: number;
+  recentPerRoom: number;
+  limits: GuardLimits;
 }
 
 /** What the routes need; `server.ts` builds it once per demo instance. */
 export interface DemoContext {
-  hub: Hub;
+  hub: TrackedHub;
   connections: Connections;
   rooms: RoomLog;
   /** Folder with index.html, style.css and app.js (the bundled page). */
@@ -35,12 +39,19 @@ export interface DemoContext {
   awayBurst: number;
   /** How often the `metrics` topic gets a sample, in ms. */
   metricsIntervalMs: number;
+  /** Messages of each room a new connection gets first (the `recent` event). */
+  recentPerRoom: number;
+  /** Body size and per-client rate limits of the state-changing endpoints. */
+  limits: GuardLimits;
   /** Messages "Outage beyond history" sends: more than the history keeps, to force a reset. */
   outageBurst: number;
 }
 
 const files: Record<string, string> = {
   '/': 'index.html',
+  '/favicon.svg': 'favicon.svg',
+  // Browsers and crawlers ask for it whatever the page links: answer, never 404.
+  '/favicon.ico': 'favicon.svg',
   '/style.css': 'style.css',
   '/app.js': 'app.js',
   '/app.js.map': 'app.js.map',
@@ -50,16 +61,14 @@ const types: Record<string, string> = {
   css: 'text/css; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
   map: 'application/json',
+  svg: 'image/svg+xml',
 };
 
-/** A JSON object body, or an empty object for a missing or malformed one. */
-async function jsonBody<T extends object>(request: Request): Promise<Partial<T>> {
+/** A JSON object body (already bounded by `jsonBody`), or an empty object for a missing or malformed one. */
+async function readJson<T extends object>(request: Request): Promise<Partial<T>> {
   const value: unknown = await request.json().catch(() => ({}));
   return typeof value === 'object' && value !== null ? (value as Partial<T>) : {};
 }
-
-/** Most messages one "drop + publish" request may send, whatever it asks for. */
-const MAX_BURST = 1000;
 
 /**
  * The demo's Hono app: the page, the chat API, the drop/resume controls, and the
@@ -80,6 +89,15 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
     );
     return done.then((id) => ({ id, seq: message.seq }));
   };
+
+  // Every state-changing endpoint: same origin first (a forged request spends nobody's
+  // budget), then the client's rate, then the body's type and size.
+  const { limits } = demo;
+  const limiter = (rate: GuardLimits['chat']) =>
+    new RateLimiter({ ...rate, maxKeys: limits.maxClients });
+  const body = jsonBody(limits.maxBodyBytes);
+  const chatGuard = [sameOrigin(), rateLimit(limiter(limits.chat), 'messages'), body] as const;
+  const controlGuard = [sameOrigin(), rateLimit(limiter(limits.control), 'drops'), body] as const;
 
   app.onError((error, c) => {
     if (isSSEError(error)) return c.json({ error: error.message, code: error.code }, 400);
@@ -109,6 +127,8 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
       awayBurst: demo.awayBurst,
       outageBurst: demo.outageBurst,
       metricsIntervalMs: demo.metricsIntervalMs,
+      recentPerRoom: demo.recentPerRoom,
+      limits: demo.limits,
     } satisfies Info),
   );
 
@@ -118,10 +138,10 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
     return c.json(demo.rooms.recent(room));
   });
 
-  app.post('/api/rooms/:room/messages', async (c) => {
+  app.post('/api/rooms/:room/messages', ...chatGuard, async (c) => {
     const room = c.req.param('room');
     if (!isRoom(room)) return c.json({ error: `unknown room "${room}"` }, 404);
-    const body = await jsonBody<{ user?: unknown; text?: unknown }>(c.req.raw);
+    const body = await readJson<{ user?: unknown; text?: unknown }>(c.req.raw);
     if (typeof body.text !== 'string')
       return c.json({ error: 'body must be {"text": "..."}' }, 400);
     const user = typeof body.user === 'string' ? body.user : 'anonymous';
@@ -130,10 +150,11 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
 
   // Closes this client's sessions; with `away: n`, publishes n messages to `room` while
   // its reconnect is held back, so they are certainly missed live and must be replayed.
-  app.post('/api/clients/:client/drop', async (c) => {
+  app.post('/api/clients/:client/drop', ...controlGuard, async (c) => {
     const client = c.req.param('client');
-    const body = await jsonBody<{ away?: unknown; room?: unknown }>(c.req.raw);
-    const away = Math.min(MAX_BURST, Math.max(0, Math.floor(Number(body.away ?? 0)) || 0));
+    const body = await readJson<{ away?: unknown; room?: unknown }>(c.req.raw);
+    // At most what the outage button needs, whatever a request asks for.
+    const away = Math.min(demo.outageBurst, Math.max(0, Math.floor(Number(body.away ?? 0)) || 0));
     const room = typeof body.room === 'string' && isRoom(body.room) ? body.room : ROOMS[0];
     const ids: string[] = [];
     const dropped = await demo.connections.dropAndHold(client, async () => {
@@ -143,7 +164,9 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
     return c.json({ dropped, published: away, room, firstId: ids[0], lastId: ids.at(-1) });
   });
 
-  app.post('/api/connections/drop', (c) => c.json({ dropped: demo.connections.drop() }));
+  app.post('/api/connections/drop', ...controlGuard, (c) =>
+    c.json({ dropped: demo.connections.drop() }),
+  );
 
   return app;
 }

@@ -20,16 +20,24 @@ export interface MetricsSample {
   uptimeSeconds: number;
 }
 
+/** A running sampler: `first` settles once the first sample is published (or failed). */
+export interface Metrics {
+  first: Promise<void>;
+  /** Clears the timer. */
+  stop(): void;
+}
+
 /**
- * Samples the process every `intervalMs` and publishes the sample to the `metrics`
- * topic, so the dashboard is itself a hub subscriber like any other. Returns a stop
- * function that clears the timer.
+ * Samples the process at once and then every `intervalMs`, and publishes each sample
+ * to the `metrics` topic, so the dashboard is itself a hub subscriber like any other.
+ * The first sample is published before the demo listens: a page's stream then always
+ * has a cursor to start from (see `runStream`).
  */
-export function startMetrics(hub: Hub, connections: Connections, intervalMs = 1000): () => void {
+export function startMetrics(hub: Hub, connections: Connections, intervalMs = 1000): Metrics {
   const outOf = (s: ReturnType<Hub['stats']>) => s.delivered + s.replayed + s.resets;
   let last = hub.stats();
   let lastAt = performance.now();
-  const timer = setInterval(() => {
+  const publish = () => {
     const stats = hub.stats();
     const now = performance.now();
     const seconds = Math.max(0.001, (now - lastAt) / 1000);
@@ -46,9 +54,12 @@ export function startMetrics(hub: Hub, connections: Connections, intervalMs = 10
     };
     last = stats;
     lastAt = now;
-    hub
-      .publish(METRICS_TOPIC, { event: 'metrics', data: JSON.stringify(sample) })
-      .catch((error: unknown) => console.error('metrics: publish failed:', error));
-  }, intervalMs);
-  return () => clearInterval(timer);
+    return hub.publish(METRICS_TOPIC, { event: 'metrics', data: JSON.stringify(sample) }).then(
+      () => {},
+      (error: unknown) => console.error('metrics: publish failed:', error),
+    );
+  };
+  const first = publish();
+  const timer = setInterval(publish, intervalMs);
+  return { first, stop: () => clearInterval(timer) };
 }

@@ -22,6 +22,13 @@ describe('rooms', () => {
     expect(recent).toHaveLength(LIMITS.roomLog);
     expect(recent[0]?.seq).toBe(6);
     expect(recent.at(-1)?.seq).toBe(LIMITS.roomLog + 5);
+    // The newest few, oldest first, for a new connection's snapshot; a copy, not the log.
+    expect(log.recent('lobby', 3).map((m) => m.seq)).toEqual([53, 54, 55]);
+    expect(log.recent('lobby', 0)).toEqual([]);
+    expect(log.recent('lobby', 1000)).toHaveLength(LIMITS.roomLog);
+    log.recent('lobby', 3).pop();
+    expect(log.recent('lobby', 1)[0]?.seq).toBe(55);
+    expect(log.recent('random', 5)).toEqual([]);
   });
 
   it('refuses empty, oversized and misplaced messages with typed errors', () => {

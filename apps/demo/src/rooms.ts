@@ -62,8 +62,8 @@ export class RoomLog {
     return message;
   }
 
-  /** The last messages of a room, oldest first. */
-  recent(room: string): ChatMessage[] {
-    return [...(this.#recent.get(room) ?? [])];
+  /** The last `count` (default: all kept) messages of a room, oldest first. */
+  recent(room: string, count: number = LIMITS.roomLog): ChatMessage[] {
+    return count > 0 ? (this.#recent.get(room) ?? []).slice(-count) : [];
   }
 }

@@ -14,7 +14,7 @@ export function nodeEvents(demo: DemoContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const request = parseStreamRequest(new URL(req.url ?? '/', 'http://localhost'));
     const session = sse(req, res);
-    if (session) await runStream(demo.hub, demo.connections, session, request, 'node');
+    if (session) await runStream(demo, session, request, 'node');
   };
 }
 
@@ -27,10 +27,6 @@ export function honoEvents(demo: DemoContext): Handler {
   const options = { retry: demo.retryMs };
   return (c) => {
     const request = parseStreamRequest(new URL(c.req.url));
-    return sse(
-      c,
-      (session) => runStream(demo.hub, demo.connections, session, request, 'hono'),
-      options,
-    );
+    return sse(c, (session) => runStream(demo, session, request, 'hono'), options);
   };
 }

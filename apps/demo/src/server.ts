@@ -6,7 +6,9 @@ import { isSSEError } from '@sse/core';
 import { createHub, type Hub } from '@sse/hub';
 import { createApp, type DemoContext } from './app';
 import { Connections } from './connections';
+import { DEFAULT_LIMITS, type GuardLimits } from './guard';
 import { startMetrics } from './metrics';
+import { trackNewest } from './newest';
 import { RoomLog } from './rooms';
 import { honoEvents, nodeEvents } from './routes';
 
@@ -28,6 +30,10 @@ export interface DemoOptions {
   retryMs?: number;
   /** Metrics sampling period in ms. Default 1000. */
   metricsIntervalMs?: number;
+  /** Messages of each room a new connection gets first. Default 20. */
+  recentPerRoom?: number;
+  /** Body and rate limits of the state-changing endpoints; each default is in `DEFAULT_LIMITS`. */
+  limits?: Partial<GuardLimits>;
 }
 
 /** A running demo. */
@@ -64,7 +70,7 @@ async function createDemoHub(options: DemoOptions, historyMaxEvents: number): Pr
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const historyMaxEvents = options.historyMaxEvents ?? 64;
-  const hub = await createDemoHub(options, historyMaxEvents);
+  const hub = trackNewest(await createDemoHub(options, historyMaxEvents));
   const connections = new Connections();
   const metricsIntervalMs = options.metricsIntervalMs ?? 1000;
   const demo: DemoContext = {
@@ -80,6 +86,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     // Enough to push a disconnected cursor out of the history (Redis trims by whole nodes).
     outageBurst: historyMaxEvents + (options.redisUrl ? 250 : 16),
     metricsIntervalMs,
+    recentPerRoom: options.recentPerRoom ?? 20,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
   };
   const honoListener = getRequestListener(createApp(demo, honoEvents(demo)).fetch);
   const nodeListener = nodeEvents(demo);
@@ -95,11 +103,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       honoListener(req, res);
     }
   });
-  const stopMetrics = startMetrics(hub, connections, metricsIntervalMs);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
-  });
+  const metrics = startMetrics(hub, connections, metricsIntervalMs);
+  try {
+    // Before the first page can connect, this process has published once (see runStream).
+    await metrics.first;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // A port in use must not leave the metrics timer and the hub running behind it.
+    metrics.stop();
+    await hub.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -107,7 +124,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     backend: demo.backend,
     hub,
     async close() {
-      stopMetrics();
+      metrics.stop();
       connections.drop();
       await hub.close();
       server.closeAllConnections();

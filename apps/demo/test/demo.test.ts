@@ -33,6 +33,25 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
   let context: BrowserContext;
   let a: Page;
   let b: Page;
+  /** Every console error, uncaught page error and failed response of every page, with its page. */
+  const problems: string[] = [];
+  /** Opens a page that reports its console errors, page errors and 4xx/5xx responses. */
+  const watched = async (name: string, page?: Page) => {
+    const p = page ?? (await context.newPage());
+    p.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`);
+    });
+    p.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
+    p.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${name} ${r.status()} ${r.url()}`);
+    });
+    p.on('requestfailed', (r) => {
+      // A stream the page itself closes (switching client or route) is aborted on purpose.
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED')
+        problems.push(`${name} failed ${r.url()}: ${r.failure()?.errorText}`);
+    });
+    return p;
+  };
 
   const text = (page: Page, id: string) =>
     page
@@ -68,8 +87,8 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
       metricsIntervalMs: 250,
     });
     context = await launchChromium(dir);
-    a = context.pages()[0] ?? (await context.newPage());
-    b = await context.newPage();
+    a = await watched('A', context.pages()[0]);
+    b = await watched('B');
     await Promise.all([openDemo(a, demo.url), openDemo(b, demo.url)]);
   }, 120_000);
 
@@ -115,6 +134,87 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
       .toContainEqual(expect.stringContaining('#dev bob hi alice, this is page B'));
   });
 
+  /** Publishes `count` messages into `room` from the server (the drop endpoint, for a client that is not there). */
+  const burst = (room: string, count: number) =>
+    fetch(new URL('/api/clients/nobody/drop', demo.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ room, away: count }),
+    }).then((r) => r.json() as Promise<{ published: number }>);
+  /** The seq numbers of one room's lines on a page, in display order. */
+  const seqs = (page: Page, room: string) =>
+    lines(page).then((all) =>
+      all.filter((l) => l.startsWith(`#${room} `)).map((l) => Number(l.match(/#(\d+)$/)?.[1])),
+    );
+
+  it('shows a new page the last messages of each room, then goes on live without a gap', async () => {
+    expect((await burst('random', 30)).published).toBe(30);
+    const c = await watched('C');
+    try {
+      await openDemo(c, demo.url);
+      // The recent event: the last 20 of #random (of 30), and what #lobby and #dev hold.
+      await expect
+        .poll(() => seqs(c, 'random'))
+        .toEqual(Array.from({ length: 20 }, (_, i) => 11 + i));
+      const shown = await lines(c);
+      expect(shown).toContainEqual(expect.stringContaining('#lobby alice hello from page A'));
+      expect(shown).toContainEqual(expect.stringContaining('#dev bob hi alice, this is page B'));
+      expect(await c.locator('#messages li.recent').count()).toBe(shown.length);
+      await c.locator('#post-room').selectOption('random');
+      await c.locator('#post-text').fill('live after the snapshot');
+      await c.locator('#post button').click();
+      await expect
+        .poll(() => seqs(c, 'random'))
+        .toEqual(Array.from({ length: 21 }, (_, i) => 11 + i));
+      expect(await text(c, 'p-gaps')).toBe('0');
+      expect(await text(c, 'p-dups')).toBe('0');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('refuses what a page of another origin makes Chromium send (no-cors fetch, form post)', async () => {
+    // The same server under another name is another origin (and site) to the browser.
+    const other = demo.url.replace('127.0.0.1', 'localhost');
+    const target = new URL('/api/rooms/lobby/messages', demo.url).href;
+    // Not a watched page: the refusals are this test's point, not an error of the demo page.
+    const evil = await context.newPage();
+    try {
+      await evil.goto(other);
+      const statuses: number[] = [];
+      evil.on('response', (r) => {
+        if (r.url() === target) statuses.push(r.status());
+      });
+      await evil.evaluate(
+        (url) =>
+          fetch(url, {
+            method: 'POST',
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+            body: '{"user":"mallory","text":"forged by fetch"}',
+          }).then(() => undefined),
+        target,
+      );
+      await evil.evaluate((url) => {
+        const form = document.createElement('form');
+        form.method = 'POST';
+        form.action = url;
+        form.enctype = 'text/plain';
+        const input = document.createElement('input');
+        input.name = '{"user":"mallory","text":"forged by form","x":"';
+        input.value = '"}';
+        form.append(input);
+        document.body.append(form);
+        form.submit();
+      }, target);
+      await expect.poll(() => statuses, { timeout: 15_000 }).toEqual([403, 403]);
+      const log = await (await fetch(target)).json();
+      expect(JSON.stringify(log)).not.toContain('mallory');
+    } finally {
+      await evil.close();
+    }
+  });
+
   /** Drops page A with `away` messages published while it is away; checks they all arrive once, in order. */
   const dropAndResume = async (label: string) => {
     const reconnects = Number(await text(a, 'p-reconnects'));
@@ -137,9 +237,6 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
     await dropAndResume('@sse/client over /events');
     // The retry the client scheduled was shown (its countdown) and logged with its delay.
     expect(await text(a, 'log')).toMatch(/retry #1 in \d+ ms \(\w+\)/);
-    // Let the chart fill up a little before the picture for the README.
-    await expect.poll(() => samples(a), { timeout: 30_000 }).toBeGreaterThanOrEqual(58);
-    await a.screenshot({ path: screenshot });
   }, 60_000);
 
   it('switches to the native EventSource and to the @sse/node route, still losing nothing', async () => {
@@ -171,5 +268,35 @@ describe.skipIf(!existsSync(chromiumPath))(`demo in Chromium (needs ${chromiumPa
     expect(await text(a, 'reset-notice')).toMatch(/older than the hub's history/);
     // The reload brought the room's recent messages back, marked as a snapshot.
     await expect.poll(() => a.locator('#messages li.snapshot').count()).toBeGreaterThan(0);
+    // The timeline marks that gap as a reset, in words and on the strip.
+    await expect
+      .poll(() => a.locator('#gaps li').first().getAttribute('data-outcome'))
+      .toBe('reset');
+    expect(await a.locator('#timeline-track .reset').count()).toBeGreaterThan(0);
+    // A later clean resume hides the notice again; the timeline keeps both gaps.
+    await a.locator('#drop-me').click();
+    await expect
+      .poll(() => a.locator('#gaps li').first().getAttribute('data-outcome'), { timeout: 15_000 })
+      .toBe('resumed');
+    expect(await a.locator('#reset-notice').isHidden()).toBe(true);
+    expect(await a.locator('#gaps li[data-outcome="reset"]').count()).toBe(1);
+  });
+
+  it('ticks the "try this" steps the page has seen happen', async () => {
+    for (const step of ['chat', 'resume', 'switch', 'reset'])
+      expect(await a.locator(`#try [data-step="${step}"]`).getAttribute('data-done'), step).toBe(
+        'true',
+      );
+    // The picture for the README: every step ticked, the timeline with resumes and a reset,
+    // and a chart that has filled up.
+    await expect.poll(() => samples(a), { timeout: 30_000 }).toBeGreaterThanOrEqual(58);
+    await a.screenshot({ path: screenshot, fullPage: true });
+  }, 60_000);
+
+  it('logged no console error, page error or failed request on any page, through all of the above', async () => {
+    // Runs last: connect, chat, drop and resume over both clients and routes, drop all, reset.
+    await a.reload();
+    await waitText(a, 'state', 'OPEN');
+    expect(problems).toEqual([]);
   });
 });

@@ -7,8 +7,10 @@ import { EventSource as SseEventSource } from '@sse/client';
 import type { Info } from '../app';
 import type { MetricsSample } from '../metrics';
 import type { ChatMessage } from '../rooms';
-import type { Hello } from '../stream';
+import type { Hello, Recent } from '../stream';
 import { LineChart, type Series } from './chart';
+import { ChatProof } from './proof';
+import { Timeline } from './timeline';
 
 /** The surface both implementations share, which is all the page uses. */
 interface Source {
@@ -28,16 +30,24 @@ let everOpened = false;
 /** Server time of the current connection's hello (0 before the first). */
 let helloAt = 0;
 let caughtUp = 0;
-const proof = { received: 0, gaps: 0, duplicates: 0, reconnects: 0 };
-/** Last seq seen per room over SSE since the last reset: the no-gap, no-duplicate check. */
-const lastSeq = new Map<string, number>();
+let reconnects = 0;
+/** The no-gap, no-duplicate check on the per-room sequence numbers (`proof.ts`). */
+const proof = new ChatProof();
 const shown = new Set<string>();
 
-const chart = new LineChart($<HTMLCanvasElement>('chart'));
+let chart: LineChart;
 const series: Series[] = [
-  { values: [], color: '#2563eb' },
-  { values: [], color: '#d97706' },
+  { label: 'events/s delivered', values: [], color: '#2563eb', axis: 'left' },
+  { label: 'connections', values: [], color: '#d97706', axis: 'right', integer: true },
 ];
+const timeline = new Timeline($('timeline-track'), $<HTMLOListElement>('gaps'));
+
+/** The "try this" steps; each is ticked when the page has seen it happen. */
+type Step = 'chat' | 'resume' | 'switch' | 'reset';
+function done(step: Step): void {
+  const item = document.querySelector<HTMLElement>(`#try [data-step="${step}"]`);
+  if (item) item.dataset.done = 'true';
+}
 
 function log(text: string): void {
   const li = document.createElement('li');
@@ -87,13 +97,16 @@ function chosenRooms(): string[] {
   );
 }
 
-function renderMessage(chat: ChatMessage, snapshot = false): void {
-  const key = `${chat.room}/${chat.seq}`;
+const keyOf = (chat: ChatMessage) => `${chat.room}/${chat.seq}`;
+
+/** Shows a message once; `kind` marks messages from a snapshot (on connect or after a reset). */
+function renderMessage(chat: ChatMessage, kind?: 'recent' | 'snapshot'): void {
+  const key = keyOf(chat);
   if (shown.has(key)) return;
   shown.add(key);
   const li = document.createElement('li');
   li.dataset.key = key;
-  if (snapshot) li.className = 'snapshot';
+  if (kind) li.className = kind;
   const parts: [string, string][] = [
     ['room', `#${chat.room}`],
     ['user', chat.user],
@@ -108,30 +121,34 @@ function renderMessage(chat: ChatMessage, snapshot = false): void {
   }
   const list = $('messages');
   list.append(li);
-  while (list.children.length > 200) list.firstElementChild?.remove();
+  // The last 200 stay on the page (and in `shown`); the proof does not need them.
+  while (list.children.length > 200) {
+    const first = list.firstElementChild as HTMLElement | null;
+    if (first?.dataset.key) shown.delete(first.dataset.key);
+    first?.remove();
+  }
   list.scrollTop = list.scrollHeight;
 }
 
 function onChat(event: MessageEvent<string>): void {
   const chat = JSON.parse(event.data) as ChatMessage;
-  const last = lastSeq.get(chat.room);
-  if (last !== undefined && chat.seq <= last) {
-    proof.duplicates++;
-  } else {
-    if (last !== undefined && chat.seq > last + 1) proof.gaps += chat.seq - last - 1;
-    lastSeq.set(chat.room, chat.seq);
-    proof.received++;
-    if (chat.at < helloAt) setText('p-caught-up', ++caughtUp);
+  // A repeat of the snapshot (published after the stream's cursor) is expected, and shown already.
+  if (proof.live(chat) === 'new') {
+    if (chat.at < helloAt) {
+      setText('p-caught-up', ++caughtUp);
+      timeline.caughtUp(caughtUp);
+      if (reconnects > 0) done('resume');
+    }
     renderMessage(chat);
   }
   showProof();
 }
 
 function showProof(): void {
-  setText('p-received', proof.received);
-  setText('p-gaps', proof.gaps);
-  setText('p-dups', proof.duplicates);
-  setText('p-reconnects', proof.reconnects);
+  setText('p-received', proof.counts.received);
+  setText('p-gaps', proof.counts.gaps);
+  setText('p-dups', proof.counts.duplicates);
+  setText('p-reconnects', reconnects);
 }
 
 function onMetrics(event: MessageEvent<string>): void {
@@ -142,6 +159,21 @@ function onMetrics(event: MessageEvent<string>): void {
   setText('m-memory', `${(m.rssBytes / 2 ** 20).toFixed(1)} MiB`);
   setText('m-uptime', formatUptime(m.uptimeSeconds));
   chart.push(series, [m.eventsPerSecond, m.connections.total]);
+}
+
+/**
+ * A new stream's first event after hello: the rooms' last messages, so the page does
+ * not open empty. They set the per-room baseline of the gap and duplicate checks.
+ */
+function onRecent(event: MessageEvent<string>): void {
+  const recent = JSON.parse(event.data) as Recent;
+  const all = Object.values(recent.rooms).flat();
+  all.sort((x, y) => x.at - y.at || x.room.localeCompare(y.room));
+  proof.snapshot(all);
+  for (const chat of all) renderMessage(chat, 'recent');
+  log(
+    `recent: ${all.length} earlier message${all.length === 1 ? '' : 's'} of ${Object.keys(recent.rooms).join(', ')}`,
+  );
 }
 
 function formatUptime(seconds: number): string {
@@ -160,11 +192,13 @@ async function onReset(event: MessageEvent<string>): Promise<void> {
     `was older than the hub's history (${info.history.maxEvents} events), so missed events ` +
     `cannot be replayed. Reloading the rooms' recent messages instead.`;
   log(`${info.resetEvent} ${event.data}`);
-  lastSeq.clear();
+  timeline.reset();
+  done('reset');
+  proof.reset();
   for (const room of chosenRooms()) {
     const response = await fetch(`/api/rooms/${room}/messages`);
     const recent = (await response.json()) as ChatMessage[];
-    for (const chat of recent) renderMessage(chat, true);
+    for (const chat of recent) renderMessage(chat, 'snapshot');
   }
 }
 
@@ -196,8 +230,11 @@ function connect(): void {
   log(`connecting with ${impl === 'native' ? 'native EventSource' : '@sse/client'} to ${url}`);
   es.addEventListener('open', () => {
     if (source !== es) return;
-    if (everOpened) proof.reconnects++;
+    if (everOpened) reconnects++;
     everOpened = true;
+    // A notice about an earlier reset is history now (the timeline keeps it).
+    $('reset-notice').hidden = true;
+    timeline.opened();
     stopCountdown();
     showState();
     showProof();
@@ -206,6 +243,7 @@ function connect(): void {
   es.addEventListener('error', () => {
     if (source !== es) return;
     showState();
+    timeline.lost();
     if (es.readyState === 0 && impl === 'native') startCountdown(info.retryMs, true);
     if (es.readyState === 2) log('closed for good');
     else log('connection lost, reconnecting');
@@ -217,6 +255,7 @@ function connect(): void {
     setText('p-caught-up', 0);
     setText('served-by', hello.servedBy);
     setText('p-resumed', hello.resumedFrom || '(none)');
+    timeline.resumed(hello.resumedFrom);
     log(
       `hello: served by ${hello.servedBy}, rooms ${hello.rooms.join(',')}, resumed from ${hello.resumedFrom || '(none)'}`,
     );
@@ -232,6 +271,7 @@ function connect(): void {
   };
   es.addEventListener('metrics', track(onMetrics));
   es.addEventListener('chat', track(onChat));
+  es.addEventListener('recent', (event) => onRecent(event as MessageEvent<string>));
   es.addEventListener(
     info.resetEvent,
     track((event) => void onReset(event)),
@@ -261,9 +301,13 @@ function button(id: string, action: () => Promise<unknown>): void {
 
 async function main(): Promise<void> {
   info = (await (await fetch('/api/info')).json()) as Info;
+  const { chat, control, maxBodyBytes } = info.limits;
+  const rate = (r: typeof chat) => `${r.burst} at once, then ${r.perSecond}/s`;
   $('info').textContent =
-    `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms`;
+    `client id ${client} · hub backend: ${info.backend} · history: ${info.history.maxEvents} events · server retry hint: ${info.retryMs} ms` +
+    ` · limits per address: messages ${rate(chat)}, drops ${rate(control)}, bodies ${maxBodyBytes / 1024} KiB`;
   setText('metrics-period', `one sample every ${info.metricsIntervalMs} ms`);
+  chart = new LineChart($<HTMLCanvasElement>('chart'), info.metricsIntervalMs);
   const picker = $('room-picker');
   picker.innerHTML = '<legend>subscribed rooms</legend>';
   for (const room of info.rooms) {
@@ -275,14 +319,20 @@ async function main(): Promise<void> {
     $('post-room').append(option);
   }
   picker.addEventListener('change', connect);
-  $('connection').addEventListener('change', connect);
+  $('connection').addEventListener('change', () => {
+    done('switch');
+    connect();
+  });
   $('post').addEventListener('submit', (event) => {
     event.preventDefault();
     const text = $<HTMLInputElement>('post-text');
     const room = $<HTMLSelectElement>('post-room').value;
     const user = $<HTMLInputElement>('post-user').value || client;
     post(`/api/rooms/${room}/messages`, { user, text: text.value }).then(
-      () => (text.value = ''),
+      () => {
+        text.value = '';
+        done('chat');
+      },
       (error: unknown) => log(`send failed: ${String(error)}`),
     );
   });
