@@ -125,7 +125,9 @@ describe('EventSource: options', () => {
         }
       },
     );
-    onTestFinished(() => vi.unstubAllGlobals());
+    onTestFinished(() => {
+      vi.unstubAllGlobals();
+    });
     const inits: RequestInit[] = [];
     const fetch: FetchLike = (input, init) => {
       inits.push(init);
