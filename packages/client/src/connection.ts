@@ -181,7 +181,8 @@ export function connect(
 
   /**
    * A failure while connecting or reading: a typed error as thrown, our own abort reason
-   * (idle timeout), or else a network error.
+   * (idle timeout), a request the runtime's fetch refuses to send (Bun checks a body on GET
+   * there, not in `Request`: `ERR_INVALID_ARG_VALUE`), or else a network error.
    */
   const asError = (current: AbortController, cause: unknown): EventSourceError => {
     const reason: unknown = current.signal.reason;
@@ -189,7 +190,9 @@ export function connect(
       ? cause
       : reason instanceof EventSourceError
         ? reason
-        : new EventSourceError('NETWORK', `Connection failed: ${cause}`, cause);
+        : /^ERR_INVALID/.test((cause as { code?: string })?.code!)
+          ? new EventSourceError('INVALID_REQUEST', `The request cannot be sent: ${cause}`, cause)
+          : new EventSourceError('NETWORK', `Connection failed: ${cause}`, cause);
   };
 
   /**

@@ -55,9 +55,9 @@ describe('requests that can never be sent are final', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('a body on GET: INVALID_REQUEST', async () => {
-    const server = await serveSSE(() => {});
-    const error = await drain(events(server.url, { body: 'not on GET' }));
+  it('a body on GET: INVALID_REQUEST, whether Request or fetch refuses it (Bun: fetch)', async () => {
+    const server = await serveSSE((session) => session.close());
+    const error = await drain(events(server.url, { body: 'not on GET', retryDelay: 5 }));
     expect(isSSEError(error, 'INVALID_REQUEST')).toBe(true);
     expect(server.requests).toHaveLength(0);
   });
