@@ -341,3 +341,27 @@ describe('hostile fetch implementations', () => {
     expect(counter.calls).toBe(2);
   });
 });
+
+describe('hostile application callbacks', () => {
+  it('an onRetry that throws: the source fails with it as the cause, nothing left unhandled', async () => {
+    const server = await timed((_req, res) => {
+      openStream(res);
+      res.end('data: once\n\n');
+    });
+    const bug = new Error('bug in onRetry');
+    const es = track(
+      new EventSource(server.url, {
+        retryDelay: 5,
+        onRetry: () => {
+          throw bug;
+        },
+      }),
+    );
+    const errors: EventSourceError[] = [];
+    es.addEventListener('error', (event) => errors.push(event.error));
+    expect(await record(es).until(4)).toEqual(['open', 'message:once:', 'error:0', 'error:2']);
+    expect(errors[1]).toMatchObject({ code: 'INVALID_RESPONSE', cause: bug });
+    await sleep(50);
+    expect(server.times).toHaveLength(1);
+  });
+});
