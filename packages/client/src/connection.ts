@@ -190,7 +190,7 @@ export function connect(
       ? cause
       : reason instanceof EventSourceError
         ? reason
-        : /^ERR_INVALID/.test((cause as { code?: string })?.code!)
+        : /^ERR_INVALID/.test(String((cause as { code?: unknown })?.code))
           ? new EventSourceError('INVALID_REQUEST', `The request cannot be sent: ${cause}`, cause)
           : new EventSourceError('NETWORK', `Connection failed: ${cause}`, cause);
   };
