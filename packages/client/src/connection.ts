@@ -51,7 +51,7 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
-/** Workers reject `cache` (and in some versions `credentials`) in RequestInit: retry without. */
+/** Workers reject `cache` (and in some versions `credentials`) in RequestInit: then they are left out. */
 const UNSUPPORTED_INIT = /'(cache|credentials)'/;
 
 const ignore = () => {};
@@ -60,9 +60,12 @@ const ignore = () => {};
 const unusable = (cause: unknown, response?: Response) =>
   new EventSourceError('INVALID_RESPONSE', `Unusable response: ${cause}`, cause, response);
 
-/** Cancels a reader or body without letting its failure (or a missing `cancel`) escape. */
-const drop = (body: { cancel?(): unknown } | null | undefined) =>
-  (async () => body?.cancel?.())().catch(ignore);
+/**
+ * Cancels a reader or body (destroys a Node `Readable`, which has no `cancel`) without letting
+ * its failure escape, so a body the client will not read does not hold its connection.
+ */
+const drop = (body: { cancel?(): unknown; destroy?(): unknown } | null | undefined) =>
+  (async () => (body?.cancel ? body.cancel() : body?.destroy?.()))().catch(ignore);
 
 /**
  * Opens a stream and keeps it open as the WHATWG spec says (reconnect on network errors
@@ -275,6 +278,7 @@ export function connect(
       // A body that is not a web stream (a Node `Readable` from node-fetch) or is locked throws.
       reader = (response.body ?? new Blob().stream()).getReader();
     } catch (e) {
+      drop(response?.body);
       return failed(unusable(e, response));
     }
     // Aborting (close(), the idle timeout) also stops bodies that do not watch the signal.

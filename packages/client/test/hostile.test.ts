@@ -287,9 +287,18 @@ describe('hostile fetch implementations', () => {
         req.on('error', reject);
         req.end();
       });
-    const seen = observe(server.url, { fetch, retryDelay: 5 });
+    let body: IncomingMessage | undefined;
+    const seen = observe(server.url, {
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        body = response.body as unknown as IncomingMessage;
+        return response;
+      },
+      retryDelay: 5,
+    });
     expect(await seen.until(1)).toEqual(['error:2']);
     expect(seen.errors[0]!.code).toBe('INVALID_RESPONSE');
+    expect(body!.destroyed).toBe(true); // the unread body does not hold its connection
     await sleep(100);
     expect(server.times).toHaveLength(1);
   });

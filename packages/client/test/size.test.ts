@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * The budget for `EventSource` (client plus decoder) in a browser bundle, minified and
  * gzipped: what an app that imports only `EventSource` ships. Enforced. It was 4 KB until
  * issue 12 (a hostile server or fetch can no longer crash, hang or hammer: the governor,
- * typed INVALID_REQUEST/INVALID_RESPONSE, bodies without a reader), which measured 4,427 B.
+ * typed INVALID_REQUEST/INVALID_RESPONSE, bodies without a reader), which measured 4,445 B.
  */
 const TARGET = 4608;
 /**
