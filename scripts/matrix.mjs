@@ -5,6 +5,7 @@
 //   node scripts/matrix.mjs --readme            also Node 20, then rewrite the README table
 //   node scripts/matrix.mjs --runtimes=bun,deno --json=.tmp/matrix.json
 //   --no-bench   skip the benchmark smoke check (apps/bench --quick), which runs by default
+//   --suites=client   only these packages' suites (of core, client, web)
 //
 // How each runtime runs the tests (details and reasons in scripts/matrix/README.md):
 // - Node 22 / 24, Bun, Deno: vitest itself, started by that runtime (`bun --bun`,
@@ -74,8 +75,12 @@ function testFiles(pkg) {
   return out.sort();
 }
 
+/** `--suites=client,core` limits the run to those packages (default: all of SUITES). */
+const onlySuites = args.suites ? String(args.suites).split(',') : Object.keys(SUITES);
+for (const s of onlySuites) if (!SUITES[s]) throw new Error(`unknown suite ${s}`);
+
 function suitesFor(runtime) {
-  return Object.keys(SUITES).filter((s) => {
+  return onlySuites.filter((s) => {
     const r = SUITES[s].runtimes;
     return r === 'all' || r.includes(runtime);
   });
@@ -158,7 +163,35 @@ async function runVitest(rt) {
     const s = file.split('/')[1];
     result[s]?.excluded.push({ file, reason });
   }
+  unreported(code, text, suites, result);
   return result;
+}
+
+/**
+ * vitest's JSON report has no place for errors outside a test (an unhandled rejection, an
+ * uncaught exception): it prints them and exits non-zero. Each one fails the suite of the
+ * file it originated in (or every suite when vitest cannot tell), so the matrix fails on
+ * them in every runtime, as the Node run does; so does any other non-zero exit.
+ */
+function unreported(code, output, suites, result) {
+  const text = output.replace(/\x1b\[[0-9;]*m/g, ''); // vitest colours its output even into a pipe
+  const blocks = text.split(/⎯+ Unhandled (?:Rejection|Error) ⎯+/).slice(1);
+  for (const block of blocks) {
+    const file = /originated in "([^"]+)"/.exec(block)?.[1];
+    const hit = suites.filter((s) => file && testFiles(s).some((f) => f.endsWith(file)));
+    for (const s of hit.length ? hit : suites) {
+      result[s].failed += 1;
+      result[s].failures.push(
+        `unhandled error${file ? ` in ${file}` : ''}: ${block.trim().slice(0, 500)}`,
+      );
+    }
+  }
+  if (code !== 0 && !suites.some((s) => result[s].failed)) {
+    for (const s of suites) {
+      result[s].failed += 1;
+      result[s].failures.push(`vitest exited with code ${code}: ${text.slice(-1000)}`);
+    }
+  }
 }
 
 // ---- bundled: workerd and Chromium ----

@@ -249,6 +249,24 @@ export const assertType = () => {};
 // ---- running ----
 class SkipSignal extends Error {}
 
+// A rejection nobody handles fails the test during which it was reported (as vitest makes it
+// fail the run). Not in workerd: there, stopping a fetch response's body while a read is
+// pending (`reader.cancel()`, or aborting the fetch's signal, with every rejection handled)
+// makes workerd itself report an unhandled "Stream was cancelled." / AbortError, so every
+// test that closes a live stream would fail; the same code runs with detection in Node, Bun,
+// Deno and Chromium.
+const unhandled = [];
+if (globalThis.navigator?.userAgent !== 'Cloudflare-Workers') {
+  globalThis.addEventListener?.('unhandledrejection', (event) => {
+    event.preventDefault?.();
+    unhandled.push(event.reason);
+  });
+}
+const takeUnhandled = () =>
+  unhandled.length
+    ? new Error(`unhandled rejection: ${unhandled.splice(0).map(errorText).join('; ')}`)
+    : undefined;
+
 function withTimeout(promiseOrValue, ms, what) {
   if (!promiseOrValue || typeof promiseOrValue.then !== 'function') return promiseOrValue;
   let timer;
@@ -326,6 +344,8 @@ async function runTest(t, suite, names, results) {
       error ??= e;
     }
   }
+  await new Promise((r) => setTimeout(r, 0)); // let pending rejection reports arrive
+  error ??= takeUnhandled();
   if (t.mode === 'fails') {
     error = error ? undefined : new Error('expected test to fail (it.fails)');
   }
@@ -391,6 +411,8 @@ export async function __runCollected() {
   } catch (e) {
     results.push({ name: '(runner)', status: 'failed', error: errorText(e) });
   }
+  const late = takeUnhandled();
+  if (late) results.push({ name: '(outside any test)', status: 'failed', error: errorText(late) });
   return results;
 }
 

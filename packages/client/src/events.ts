@@ -15,7 +15,8 @@ export interface EventsOptions extends EventSourceOptions {
  * The stream-style API: `for await (const event of events(url, options))`. Reconnects like
  * `EventSource` (transient errors only reach `onRetry`); a final error is thrown from the
  * loop; `break` closes the connection; with `oneShot: true` the loop ends with the response.
- * Aborting `signal` throws an `ABORTED` error from the loop.
+ * Aborting `signal` throws an `ABORTED` error from the loop; a request that can never be
+ * sent (an invalid or relative URL outside a page, an invalid header) throws `INVALID_REQUEST`.
  */
 export function events(
   url: string | URL,
@@ -33,7 +34,13 @@ export function events(
     wake?.();
     wake = undefined;
   };
-  const connection = connect(resolveUrl(url), options, {
+  let target = String(url);
+  try {
+    target = resolveUrl(url);
+  } catch {
+    // Left as given: building the request fails, and the loop throws INVALID_REQUEST.
+  }
+  const connection = connect(target, options, {
     open() {},
     event(event) {
       queue.push(event);

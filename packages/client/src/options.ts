@@ -1,8 +1,24 @@
 import type { SSEError } from '@sse/core';
 import type { BodyInit, HeadersInit, RequestCredentials } from './fetch-types';
 
-/** A `fetch`-compatible function, so callers can add auth, proxies, tracing or a test double. */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/**
+ * What the client hands to `fetch` for every attempt. `headers` is a plain record with
+ * lower-case names (never a `Headers` instance), so a wrapper that spreads it
+ * (`{ ...init.headers, authorization }`) keeps `accept` and `last-event-id`. `cache` and
+ * `credentials` are left out where the runtime rejects them (Workers).
+ */
+export interface FetchInit extends RequestInit {
+  method: string;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
+/**
+ * A `fetch`-compatible function, so callers can add auth, proxies, tracing or a test double.
+ * Its response's `body` may be a web `ReadableStream`, any async iterable of bytes or text
+ * (a Node `Readable`, as node-fetch returns), or `null` (an empty stream).
+ */
+export type FetchLike = (input: string, init: FetchInit) => Promise<Response>;
 
 /** What a `headers` function learns before each attempt, e.g. to refresh a token. */
 export interface HeadersContext {

@@ -27,6 +27,10 @@ window.runCase = (kind, url, count, settle) => new Promise((resolve) => {
 });
 </script>`;
 
+/** A page whose relative URLs resolve against `<base href>`, not against its own location. */
+const BASE_PAGE =
+  '<!doctype html><meta charset="utf-8"><base href="/sub/"><script src="/client.js"></script>';
+
 type Case = (req: IncomingMessage, res: ServerResponse, index: number) => void;
 const stream = (res: ServerResponse, type = 'text/event-stream') => {
   res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
@@ -105,6 +109,10 @@ describe.skipIf(!existsSync(chromiumPath))(
         if (url.pathname === '/') {
           res.writeHead(200, { 'content-type': 'text/html' });
           return void res.end(PAGE);
+        }
+        if (url.pathname === '/base.html') {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          return void res.end(BASE_PAGE);
         }
         if (url.pathname === '/client.js') {
           res.writeHead(200, { 'content-type': 'text/javascript' });
@@ -214,6 +222,24 @@ describe.skipIf(!existsSync(chromiumPath))(
         '/case/redirect-target',
       ]);
       console.log(`native Chromium reconnect paths: ${paths.get('native-redirect')?.join(' ')}`);
+    });
+
+    it('resolves a relative URL against <base href>, as the native EventSource does', async () => {
+      const other = await context.newPage();
+      try {
+        await other.goto(`${server.url}base.html`);
+        const urls = await other.evaluate(() => {
+          const { SSEClient } = window as unknown as {
+            SSEClient: { EventSource: typeof EventSource };
+          };
+          const sources = [new EventSource('events'), new SSEClient.EventSource('events')];
+          for (const source of sources) source.close();
+          return sources.map((source) => source.url);
+        });
+        expect(urls).toEqual([`${server.origin}/sub/events`, `${server.origin}/sub/events`]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('client only: waits for `online` instead of burning attempts while offline', async () => {

@@ -26,6 +26,8 @@ export type SSEErrorCode =
   | 'IDLE_TIMEOUT'
   | 'MAX_ATTEMPTS'
   | 'ABORTED'
+  | 'INVALID_REQUEST'
+  | 'INVALID_RESPONSE'
   // hub / backends
   | 'UNAUTHORIZED'
   | 'BACKEND_UNAVAILABLE'
