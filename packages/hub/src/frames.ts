@@ -5,9 +5,10 @@ import type { HubEvent } from './types';
 export const MAX_REPORTED_IDS = 1_024;
 
 /**
- * Told about every event the hub skips because it cannot be encoded (a backend entry
+ * Told about every event the hub skips: one that cannot be encoded (a backend entry
  * written by something else: `data` not a string, a line break in `event`, a bad
- * `retry`, no message at all). Called once per event id, not once per subscriber.
+ * `retry`, no message at all), or one the backend delivered out of id order. Called
+ * once per event id, not once per subscriber.
  */
 export type HubErrorHandler = (error: SSEError, event: HubEvent) => void;
 
@@ -61,7 +62,34 @@ export class FrameCache {
     return frame ?? undefined;
   }
 
+  /**
+   * Reports an event the backend delivered at or before `newest`, an id it had already
+   * delivered (a backend fault: a repeat, or an id going backwards). The hub skips it.
+   */
+  reportOutOfOrder(event: HubEvent, newest: string): void {
+    this.reportOnce(
+      event,
+      new SSEError(
+        'INVALID_ID',
+        `skipped event ${event.id} on topic ${JSON.stringify(event.topic)}: the backend delivered it after ${newest}, out of id order (a repeat, or ids going backwards). Check the backend.`,
+      ),
+    );
+  }
+
   private report(event: HubEvent, cause: unknown): void {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    this.reportOnce(
+      event,
+      new SSEError(
+        cause instanceof SSEError ? cause.code : 'INVALID_DATA',
+        `skipped event ${event.id} on topic ${JSON.stringify(event.topic)}: it cannot be encoded (${detail}). Fix or remove the entry in the backend.`,
+        { cause },
+      ),
+    );
+  }
+
+  /** Counts and reports `event` unless its id was reported recently (bounded memory). */
+  private reportOnce(event: HubEvent, error: SSEError): void {
     if (this.reported.has(event.id)) return;
     this.reported.add(event.id);
     if (this.reported.size > MAX_REPORTED_IDS) {
@@ -69,12 +97,6 @@ export class FrameCache {
       this.reported.delete(this.reported.values().next().value as string);
     }
     this.skipped++;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    const error = new SSEError(
-      cause instanceof SSEError ? cause.code : 'INVALID_DATA',
-      `skipped event ${event.id} on topic ${JSON.stringify(event.topic)}: it cannot be encoded (${detail}). Fix or remove the entry in the backend.`,
-      { cause },
-    );
     try {
       this.onError(error, event);
     } catch {

@@ -5,7 +5,7 @@ import { FrameCache, MAX_REPORTED_IDS } from './frames';
 import { createHub } from './hub';
 import { LaggingBackend } from './lagging-backend.test-helper';
 import { createMemoryBackend } from './memory';
-import type { Backend } from './types';
+import type { Backend, HubEvent } from './types';
 
 describe('createHub: publish and live delivery', () => {
   it('encodes once: every subscriber gets the same bytes', async () => {
@@ -423,5 +423,36 @@ describe('createHub: entries that cannot be encoded', () => {
     cache.frameOf({ id: 'e-0', topic: 't', message: { data: 5 } as never });
     expect(reports).toHaveLength(MAX_REPORTED_IDS + 2);
     expect(cache.skipped).toBe(MAX_REPORTED_IDS + 2);
+  });
+});
+
+describe('createHub: a backend that breaks its ordering promise', () => {
+  it('drops a repeated or backwards delivery for everyone, counts it and reports it once', async () => {
+    const memory = createMemoryBackend();
+    let deliver: (event: HubEvent) => void = () => {};
+    const backend: Backend = {
+      ...memory,
+      listen(listener) {
+        deliver = listener;
+        return memory.listen(listener);
+      },
+    };
+    const reports: string[] = [];
+    const hub = createHub({
+      backend,
+      onError: (error, event) => reports.push(`${error.code} ${event.id}`),
+    });
+    const s = new RecordingSession();
+    await hub.subscribe(s, 't');
+    const a = await hub.publish('t', { data: 'a' });
+    const b = await hub.publish('t', { data: 'b' });
+    deliver({ id: b, topic: 't', message: { data: 'b' } }); // a repeat
+    deliver({ id: a, topic: 't', message: { data: 'a' } }); // backwards
+    deliver({ id: a, topic: 't', message: { data: 'a' } }); // reported once
+    const c = await hub.publish('t', { data: 'c' });
+    expect(s.seen.map((e) => e.id)).toEqual([a, b, c]);
+    expect(reports).toEqual([`INVALID_ID ${b}`, `INVALID_ID ${a}`]);
+    expect(hub.stats().skipped).toBe(2);
+    await hub.close();
   });
 });

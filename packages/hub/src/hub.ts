@@ -36,9 +36,10 @@ export interface HubOptions {
    */
   maxHeldEvents?: number;
   /**
-   * Told about each event that cannot be encoded (a bad entry written to the backend by
-   * something else), once per event id; the event is skipped for every subscriber and
-   * counted in `skipped`. Default: one line on `console.error`.
+   * Told about each event the hub skips, once per event id: one that cannot be encoded
+   * (a bad entry written to the backend by something else), or one the backend
+   * delivered out of id order. It is skipped for every subscriber and counted in
+   * `skipped`. Default: one line on `console.error`.
    */
   onError?: HubErrorHandler;
 }
@@ -77,7 +78,7 @@ export interface HubStats {
   replayed: number;
   /** Reset events sent because a cursor could not be resumed. */
   resets: number;
-  /** Events skipped because they cannot be encoded, once per event id (see `onError`). */
+  /** Events skipped (cannot be encoded, or delivered out of id order), once per event id (see `onError`). */
   skipped: number;
 }
 
@@ -137,8 +138,9 @@ interface Sub {
    */
   last: string | undefined;
   /**
-   * True once a live event passed the comparison with `last`: later events the listener
-   * delivers in order are newer, so they need no comparison (the fan-out stays cheap).
+   * True once a live event passed the comparison with `last`: every later delivery is
+   * newer (the hub drops deliveries that are not), so `last` is neither checked nor
+   * kept up to date any more (the fan-out stays cheap).
    */
   inStep: boolean;
   /** Wakes a catch-up waiting for the transport when it has to stop (overflow, unsubscribe). */
@@ -174,7 +176,7 @@ export function createHub(options: HubOptions = {}): Hub {
   const counters = { published: 0, delivered: 0, dropped: 0, replayed: 0, resets: 0 };
   let subscriptions = 0;
   let closed = false;
-  /** The newest id the listener has delivered: events after it, in order, need no per-subscriber check. */
+  /** The newest id the listener has delivered; a delivery at or before it is dropped. */
   let listened: string | undefined;
 
   /** Whether `event` comes after everything `sub` has been sent (and so must be sent). */
@@ -201,32 +203,43 @@ export function createHub(options: HubOptions = {}): Hub {
   }
 
   function onEvent(event: HubEvent): void {
-    // In order after the previous delivery: subscribers in step with the listener take it unchecked.
-    const inOrder = listened !== undefined && backend.compare(event.id, listened) > 0;
-    if (listened === undefined || inOrder) listened = event.id;
+    if (listened !== undefined && backend.compare(event.id, listened) <= 0) {
+      // The backend broke its promise (each event once, in id order): sending this would
+      // repeat an event or go backwards for someone. Skipped, counted and reported.
+      cache.reportOutOfOrder(event, listened);
+      return;
+    }
+    listened = event.id;
     const subs = byTopic.get(event.topic);
     if (subs === undefined) return;
-    let frame: Uint8Array | null | undefined; // encoded on first need, then shared by all
+    // Encoded once, shared by all (undefined: it cannot be encoded, skipped for everyone).
+    const frame = cache.frameOf(event);
     for (const sub of subs) {
-      if (sub.held === null) {
-        // A late delivery of what the replay already sent (a lagging backend reader) is skipped.
-        if (!(inOrder && sub.inStep) && !isNew(sub, event)) continue;
-        sub.last = event.id;
-        sub.inStep = true; // `last` is now at or before `listened`
-        if (frame === undefined) frame = cache.frameOf(event) ?? null;
-        if (frame !== null) write(sub, frame, 'delivered');
-      } else {
-        if (inOrder || sub.newest === '' || backend.compare(event.id, sub.newest) > 0) {
-          sub.newest = event.id;
-        }
-        if (sub.overflowed) continue;
-        if (sub.held.length < maxHeld) sub.held.push(event);
-        else {
-          sub.overflowed = true;
-          sub.held.length = 0;
-          sub.wake?.();
-        }
+      if (sub.held !== null) {
+        hold(sub, event);
+        continue;
       }
+      if (!sub.inStep) {
+        // A late delivery of what the replay already sent (a lagging backend reader) is skipped.
+        if (!isNew(sub, event)) continue;
+        // From here every delivery is newer than what this subscriber got: no more checks,
+        // and no per-subscriber write on the hot path.
+        sub.inStep = true;
+      }
+      if (frame !== undefined) write(sub, frame, 'delivered');
+    }
+  }
+
+  /** Keeps a live event for a subscriber whose catch-up is still being written. */
+  function hold(sub: Sub, event: HubEvent): void {
+    sub.newest = event.id;
+    if (sub.overflowed) return;
+    const held = sub.held as HubEvent[];
+    if (held.length < maxHeld) held.push(event);
+    else {
+      sub.overflowed = true;
+      held.length = 0;
+      sub.wake?.();
     }
   }
   const stopListening = backend.listen(onEvent);
