@@ -154,6 +154,30 @@ describe.each(transports)('a replay larger than the queue over real sockets (%s)
     expect(hub.stats()).toMatchObject({ replayed: ids.length - 1, dropped: 0, resets: 0 });
   }, 60_000);
 
+  for (const slowClient of ['drop-oldest', 'wait'] as const) {
+    it(`${slowClient}: a replay of 60× the queue read in bursts loses nothing and never meets the policy`, async () => {
+      const hub = createHub();
+      const served = await start(hub, { heartbeat: false, maxQueueBytes: 64 * 1024, slowClient });
+      cleanup.push(
+        () => served.close(),
+        () => hub.close(),
+      );
+      const ids = await fillHistory(hub);
+      const reader = new SSEClient('/events?topics=feed', { bursts: true });
+      reader.lastEventId = ids[0] as string;
+      await reader.connect(served.port);
+      cleanup.push(() => reader.disconnect());
+      await reader.until((events) => events.length >= ids.length - 1);
+      await hub.publish('feed', { data: `${ids.length} live` });
+      await reader.until((events) => events.length >= ids.length);
+      expect(numbers(reader)).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
+      const session = served.sessions[0] as ServerSession;
+      expect(session.isOpen).toBe(true);
+      expect(session.droppedCount).toBe(0);
+      expect(hub.stats()).toMatchObject({ replayed: ids.length - 1, dropped: 0 });
+    }, 60_000);
+  }
+
   it('a client reading in bursts gets a replay of 60× its 64 KiB queue, while clients that never read are ended as slow', async () => {
     const hub = createHub({ maxHeldEvents: 50 });
     const maxQueueBytes = 64 * 1024;
