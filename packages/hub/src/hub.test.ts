@@ -5,6 +5,7 @@ import { FrameCache, MAX_REPORTED_IDS } from './frames';
 import { createHub } from './hub';
 import { LaggingBackend } from './lagging-backend.test-helper';
 import { createMemoryBackend } from './memory';
+import { PacedSession } from './paced-session.test-helper';
 import type { Backend, HubEvent } from './types';
 
 describe('createHub: publish and live delivery', () => {
@@ -454,5 +455,34 @@ describe('createHub: a backend that breaks its ordering promise', () => {
     expect(reports).toEqual([`INVALID_ID ${b}`, `INVALID_ID ${a}`]);
     expect(hub.stats().skipped).toBe(2);
     await hub.close();
+  });
+});
+
+describe('createHub: a replay paced by a session that does not read', () => {
+  it('waits with at most the queue bound written; the session ending or close() ends the wait', async () => {
+    const hub = createHub();
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++)
+      ids.push(await hub.publish('t', { data: `${i}`.padStart(20, '.') }));
+    const stuck = [
+      new PacedSession(ids[0] as string, 'disconnect'),
+      new PacedSession(ids[0] as string, 'disconnect'),
+    ];
+    const subscribed = stuck.map((p) => hub.subscribe(p.session, 't'));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const p of stuck) {
+      // The transport took what it could, the queue holds at most its bound: then the replay waits.
+      expect(p.session.isOpen).toBe(true);
+      expect(p.session.queuedBytes).toBeLessThanOrEqual(128);
+    }
+    expect(hub.stats().replayed).toBeLessThan(2 * 49);
+    expect(hub.stats().dropped).toBe(0);
+    // The first ends by its session; the second by hub.close(): both subscribe() calls settle.
+    stuck[0]?.session.peerGone();
+    expect((await subscribed[0])?.closed).toBe(true);
+    await hub.close();
+    expect((await subscribed[1])?.closed).toBe(true);
+    expect(stuck[1]?.session.isOpen).toBe(true); // sessions belong to the application
+    stuck[1]?.session.close();
   });
 });
