@@ -58,8 +58,10 @@ export class SSEClient {
               setImmediate(() => res.resume());
             }
             decoder.feed(chunk);
-            // The id-only frames the hub sends move the cursor without an event.
+            // The id-only frames the hub sends move the cursor without an event: wake
+            // waiters on every chunk, so a condition on the cursor is seen at once.
             this.lastEventId = decoder.lastEventId;
+            this.notify();
           });
           res.on('close', () => {
             endConnection();
@@ -84,7 +86,7 @@ export class SSEClient {
   }
 
   /**
-   * Resolves once `predicate` holds, re-checking on every event and connection end.
+   * Resolves once `predicate` holds, re-checking on every chunk read and connection end.
    * Rejects after `timeoutMs` with what the client has, so a failure explains itself
    * instead of hanging (a guard against bugs, not a timing assertion).
    */
