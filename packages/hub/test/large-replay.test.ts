@@ -106,11 +106,14 @@ const transports: [string, Start][] = [
   ],
 ];
 
-/** Fills the default history: 1,000 events of 4 KB (within its 4 MiB), returning their ids. */
-async function fillHistory(hub: Hub): Promise<string[]> {
+/**
+ * Publishes `count` events of 4 KB to `feed`, returning their ids. The default is the
+ * default history: 1,000 of them (within its 4 MiB).
+ */
+async function fillHistory(hub: Hub, count: number = DEFAULT_HISTORY.maxEvents): Promise<string[]> {
   const ids: string[] = [];
   const pad = 'x'.repeat(4_000);
-  for (let i = 0; i < DEFAULT_HISTORY.maxEvents; i++) {
+  for (let i = 0; i < count; i++) {
     ids.push(await hub.publish('feed', { data: `${i} ${pad}` }));
   }
   return ids;
@@ -178,15 +181,17 @@ describe.each(transports)('a replay larger than the queue over real sockets (%s)
     }, 60_000);
   }
 
-  it('a client reading in bursts gets a replay of 60× its 64 KiB queue, while clients that never read are ended as slow', async () => {
-    const hub = createHub({ maxHeldEvents: 50 });
+  it('a client reading in bursts gets a replay of 250× its 64 KiB queue, while clients that never read are ended as slow', async () => {
+    // 16 MB of history: more than loopback socket buffers can absorb, so the replay to the
+    // client that never reads is still waiting when its hold overflows.
+    const hub = createHub({ maxHeldEvents: 50, history: { maxEvents: 4_000, maxBytes: 32 << 20 } });
     const maxQueueBytes = 64 * 1024;
     const served = await start(hub, { heartbeat: false, maxQueueBytes });
     cleanup.push(
       () => served.close(),
       () => hub.close(),
     );
-    const ids = await fillHistory(hub);
+    const ids = await fillHistory(hub, 4_000);
 
     // Never read: one resumes (its replay stops once its pipe and queue are full), one is live.
     // Both also take `bulk`, a topic the reader does not, to fill their pipes sooner.
