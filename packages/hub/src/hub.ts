@@ -280,7 +280,8 @@ export function createHub(options: HubOptions = {}): Hub {
    * Writes `events` that are newer than `sub.last`, in order, each only once the
    * subscriber's transport has room for it (`writable`), so a reading client takes any
    * replay at its own pace and its queue never holds more than the session's bound.
-   * Stops when the subscription ends or its hold overflows. Unpoisoned events only.
+   * Events that cannot be encoded are skipped (and reported once by the cache). Stops
+   * when the subscription ends or its hold overflows.
    */
   async function writePaced(
     sub: Sub,
