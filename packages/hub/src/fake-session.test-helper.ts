@@ -64,3 +64,11 @@ export function parseFrame(frame: Uint8Array): Seen {
   if (data.length > 0) out.data = data.join('\n');
   return out;
 }
+
+/** Splits complete frames off `text` (what a client has read so far); returns them and the rest. */
+export function parseFrames(text: string): { frames: Seen[]; rest: string } {
+  const blocks = text.split('\n\n');
+  const rest = blocks.pop() as string;
+  const encoder = new TextEncoder();
+  return { frames: blocks.map((block) => parseFrame(encoder.encode(block))), rest };
+}

@@ -1,9 +1,12 @@
 import { isSSEError } from '@sse/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RecordingSession } from './fake-session.test-helper';
+import { FrameCache, MAX_REPORTED_IDS } from './frames';
 import { createHub } from './hub';
+import { LaggingBackend } from './lagging-backend.test-helper';
 import { createMemoryBackend } from './memory';
-import type { Backend } from './types';
+import { PacedSession } from './paced-session.test-helper';
+import type { Backend, HubEvent } from './types';
 
 describe('createHub: publish and live delivery', () => {
   it('encodes once: every subscriber gets the same bytes', async () => {
@@ -300,5 +303,186 @@ describe('createHub: replay', () => {
       { event: 'reset', id: last, data: JSON.stringify({ reason: 'overflow', topics: ['t'] }) },
     ]);
     await hub.close();
+  });
+});
+
+describe('createHub: exactly once with a lagging backend reader', () => {
+  it('skips late listener deliveries of events the replay already sent (regression)', async () => {
+    const backend = new LaggingBackend();
+    const hub = createHub({ backend });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await hub.publish('t', { data: `${i}` }));
+    backend.deliver();
+    // The reader falls behind: 10..19 are stored (range sees them), not yet delivered.
+    for (let i = 10; i < 20; i++) ids.push(await hub.publish('t', { data: `${i}` }));
+    const s = new RecordingSession(ids[4]);
+    await hub.subscribe(s, 't');
+    backend.deliver(3); // late, while live: already replayed
+    await hub.publish('t', { data: '20' });
+    backend.deliver();
+    expect(s.seen.map((e) => Number(e.data))).toEqual(Array.from({ length: 16 }, (_, i) => i + 5));
+    await hub.close();
+  });
+
+  it('skips late deliveries held during the replay, and never sends an overflow reset that goes backwards', async () => {
+    const backend = new LaggingBackend();
+    backend.holdRanges = true;
+    const hub = createHub({ backend, maxHeldEvents: 2 });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await hub.publish('t', { data: `${i}` }));
+    const s = new RecordingSession(ids[0]);
+    const subscribed = hub.subscribe(s, 't');
+    await new Promise((resolve) => setImmediate(resolve));
+    backend.deliver(5); // 0..4 held (more than 2: overflow), all older than the replay's end
+    backend.answer();
+    await subscribed;
+    backend.deliver();
+    const last = await hub.publish('t', { data: 'live' });
+    backend.deliver();
+    const seen = s.seen;
+    // Overflow: a reset at the newest id sent so far, never older; then only what follows.
+    expect(seen[0]).toMatchObject({ event: 'reset', id: ids[4] });
+    expect(seen.slice(1).map((e) => e.id)).toEqual([...ids.slice(5), last]);
+    await hub.close();
+  });
+});
+
+describe('createHub: entries that cannot be encoded', () => {
+  const poisons: [string, unknown][] = [
+    ['data that is a number', { data: 5 }],
+    ['an event with a line break', { event: 'a\nb', data: 'x' }],
+    ['a negative retry', { retry: -1, data: 'x' }],
+    ['no message at all', null],
+  ];
+  for (const [name, message] of poisons) {
+    it(`skips ${name} in replay and live, counts it and reports it once (regression)`, async () => {
+      const backend = createMemoryBackend();
+      const reports: string[] = [];
+      const hub = createHub({
+        backend,
+        onError: (error, event) => reports.push(`${error.code} ${event.id}`),
+      });
+      const live = new RecordingSession();
+      await hub.subscribe(live, 't');
+      const before = await hub.publish('t', { data: 'before' });
+      // Written by something else than this hub: the backend takes anything.
+      const poisonId = await backend.append('t', message as never);
+      const after = await hub.publish('t', { data: 'after' });
+      const resumed = [
+        new RecordingSession(live.cursorAt(0)),
+        new RecordingSession(live.cursorAt(0)),
+      ];
+      for (const s of resumed) await hub.subscribe(s, 't');
+      for (const s of [live, ...resumed]) expect(s.seen.map((e) => e.id)).toEqual([before, after]);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatch(new RegExp(` ${poisonId}$`));
+      expect(hub.stats().skipped).toBe(1);
+      await hub.close();
+    });
+  }
+
+  it('reports on one console.error line by default, without a stack, and survives a throwing onError', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const backend = createMemoryBackend();
+      const hub = createHub({ backend });
+      const s = new RecordingSession();
+      await hub.subscribe(s, 't');
+      const id = await backend.append('t', { data: 5 } as never);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0]).toHaveLength(1);
+      const line = String(error.mock.calls[0]?.[0]);
+      expect(line).toContain(id);
+      expect(line).not.toContain('\n');
+      const throwing = createHub({
+        backend: createMemoryBackend(),
+        onError: () => {
+          throw new Error('report failed');
+        },
+      });
+      const t = new RecordingSession();
+      await throwing.subscribe(t, 't');
+      await throwing.publish('t', { data: 'ok' });
+      expect(t.seen.map((e) => e.data)).toEqual(['ok']);
+      await hub.close();
+      await throwing.close();
+    } finally {
+      error.mockRestore();
+    }
+  });
+
+  it('remembers a bounded number of reported ids', () => {
+    const reports: string[] = [];
+    const cache = new FrameCache(true, (_, event) => reports.push(event.id));
+    for (let i = 0; i <= MAX_REPORTED_IDS; i++) {
+      // A new object per read, as a network backend makes: reported once per id.
+      cache.frameOf({ id: `e-${i}`, topic: 't', message: { data: 5 } as never });
+      cache.frameOf({ id: `e-${i}`, topic: 't', message: { data: 5 } as never });
+    }
+    expect(reports).toHaveLength(MAX_REPORTED_IDS + 1);
+    // The oldest id was forgotten to keep the memory bounded: seen again, reported again.
+    cache.frameOf({ id: 'e-0', topic: 't', message: { data: 5 } as never });
+    expect(reports).toHaveLength(MAX_REPORTED_IDS + 2);
+    expect(cache.skipped).toBe(MAX_REPORTED_IDS + 2);
+  });
+});
+
+describe('createHub: a backend that breaks its ordering promise', () => {
+  it('drops a repeated or backwards delivery for everyone, counts it and reports it once', async () => {
+    const memory = createMemoryBackend();
+    let deliver: (event: HubEvent) => void = () => {};
+    const backend: Backend = {
+      ...memory,
+      listen(listener) {
+        deliver = listener;
+        return memory.listen(listener);
+      },
+    };
+    const reports: string[] = [];
+    const hub = createHub({
+      backend,
+      onError: (error, event) => reports.push(`${error.code} ${event.id}`),
+    });
+    const s = new RecordingSession();
+    await hub.subscribe(s, 't');
+    const a = await hub.publish('t', { data: 'a' });
+    const b = await hub.publish('t', { data: 'b' });
+    deliver({ id: b, topic: 't', message: { data: 'b' } }); // a repeat
+    deliver({ id: a, topic: 't', message: { data: 'a' } }); // backwards
+    deliver({ id: a, topic: 't', message: { data: 'a' } }); // reported once
+    const c = await hub.publish('t', { data: 'c' });
+    expect(s.seen.map((e) => e.id)).toEqual([a, b, c]);
+    expect(reports).toEqual([`INVALID_ID ${b}`, `INVALID_ID ${a}`]);
+    expect(hub.stats().skipped).toBe(2);
+    await hub.close();
+  });
+});
+
+describe('createHub: a replay paced by a session that does not read', () => {
+  it('waits with at most the queue bound written; the session ending or close() ends the wait', async () => {
+    const hub = createHub();
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++)
+      ids.push(await hub.publish('t', { data: `${i}`.padStart(20, '.') }));
+    const stuck = [
+      new PacedSession(ids[0] as string, 'disconnect'),
+      new PacedSession(ids[0] as string, 'disconnect'),
+    ];
+    const subscribed = stuck.map((p) => hub.subscribe(p.session, 't'));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const p of stuck) {
+      // The transport took what it could, the queue holds at most its bound: then the replay waits.
+      expect(p.session.isOpen).toBe(true);
+      expect(p.session.queuedBytes).toBeLessThanOrEqual(128);
+    }
+    expect(hub.stats().replayed).toBeLessThan(2 * 49);
+    expect(hub.stats().dropped).toBe(0);
+    // The first ends by its session; the second by hub.close(): both subscribe() calls settle.
+    stuck[0]?.session.peerGone();
+    expect((await subscribed[0])?.closed).toBe(true);
+    await hub.close();
+    expect((await subscribed[1])?.closed).toBe(true);
+    expect(stuck[1]?.session.isOpen).toBe(true); // sessions belong to the application
+    stuck[1]?.session.close();
   });
 });

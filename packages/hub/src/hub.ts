@@ -1,4 +1,5 @@
 import { checkMessage, encode, type Message, SSEError } from '@sse/core';
+import { FrameCache, type HubErrorHandler, logSkipped } from './frames';
 import type { HistoryLimits } from './history';
 import { createMemoryBackend } from './memory';
 import type { Backend, HubEvent, Subscriber } from './types';
@@ -34,6 +35,13 @@ export interface HubOptions {
    * held events are discarded and the subscriber gets a reset instead. Default 10,000.
    */
   maxHeldEvents?: number;
+  /**
+   * Told about each event the hub skips, once per event id: one that cannot be encoded
+   * (a bad entry written to the backend by something else), or one the backend
+   * delivered out of id order. It is skipped for every subscriber and counted in
+   * `skipped`. Default: one line on `console.error`.
+   */
+  onError?: HubErrorHandler;
 }
 
 /** Options of one subscription. */
@@ -70,6 +78,8 @@ export interface HubStats {
   replayed: number;
   /** Reset events sent because a cursor could not be resumed. */
   resets: number;
+  /** Events skipped (cannot be encoded, or delivered out of id order), once per event id (see `onError`). */
+  skipped: number;
 }
 
 /** Broadcast to many sessions: encode once, write N, with lossless Last-Event-ID replay. */
@@ -115,12 +125,26 @@ const closedError = () =>
 interface Sub {
   readonly subscriber: Subscriber;
   readonly topics: readonly string[];
-  /** Live events arriving while the replay is read; null once released. */
+  /** Live events arriving while the replay is written, written after it; null once live. */
   held: HubEvent[] | null;
-  /** Set when `held` overflowed: the release sends a reset instead of replay and held events. */
+  /** Set when `held` overflowed: the catch-up stops and sends a reset instead. */
   overflowed: boolean;
   /** Id of the newest live event seen while held, kept after an overflow for the reset. */
   newest: string;
+  /**
+   * Id of the last event written (or the cursor or head the subscriber starts from):
+   * nothing at or before it is written again, whatever order the backend's reads and
+   * listener deliveries come in. Undefined before there is one.
+   */
+  last: string | undefined;
+  /**
+   * True once a live event passed the comparison with `last`: every later delivery is
+   * newer (the hub drops deliveries that are not), so `last` is neither checked nor
+   * kept up to date any more (the fan-out stays cheap).
+   */
+  inStep: boolean;
+  /** Wakes a catch-up waiting for the transport when it has to stop (overflow, unsubscribe). */
+  wake: (() => void) | undefined;
   closed: boolean;
   /** Removes the subscription when the session ends. */
   readonly onEnd: () => void;
@@ -147,25 +171,17 @@ export function createHub(options: HubOptions = {}): Hub {
     throw new RangeError(`maxHeldEvents must be an integer >= 0, got ${maxHeld}`);
   }
   const encoder = new TextEncoder();
-  const frames = new WeakMap<HubEvent, Uint8Array>();
+  const cache = new FrameCache(topicAsEvent, options.onError ?? logSkipped);
   const byTopic = new Map<string, Set<Sub>>();
   const counters = { published: 0, delivered: 0, dropped: 0, replayed: 0, resets: 0 };
   let subscriptions = 0;
   let closed = false;
+  /** The newest id the listener has delivered; a delivery at or before it is dropped. */
+  let listened: string | undefined;
 
-  /** Normalises a message for the wire: the topic becomes the event type unless told otherwise. */
-  const wireMessage = (topic: string, message: Omit<Message, 'id'>): Omit<Message, 'id'> =>
-    topicAsEvent && message.event === undefined ? { ...message, event: topic } : message;
-
-  /** The one encoding of an event in this process. */
-  function frameOf(event: HubEvent): Uint8Array {
-    let frame = frames.get(event);
-    if (frame === undefined) {
-      frame = encoder.encode(encode({ ...wireMessage(event.topic, event.message), id: event.id }));
-      frames.set(event, frame);
-    }
-    return frame;
-  }
+  /** Whether `event` comes after everything `sub` has been sent (and so must be sent). */
+  const isNew = (sub: Sub, event: HubEvent): boolean =>
+    sub.last === undefined || backend.compare(event.id, sub.last) > 0;
 
   /** Hands a frame to one session without waiting, and counts the outcome. */
   function write(sub: Sub, frame: Uint8Array, kind: 'delivered' | 'replayed' | 'resets'): void {
@@ -187,20 +203,43 @@ export function createHub(options: HubOptions = {}): Hub {
   }
 
   function onEvent(event: HubEvent): void {
+    if (listened !== undefined && backend.compare(event.id, listened) <= 0) {
+      // The backend broke its promise (each event once, in id order): sending this would
+      // repeat an event or go backwards for someone. Skipped, counted and reported.
+      cache.reportOutOfOrder(event, listened);
+      return;
+    }
+    listened = event.id;
     const subs = byTopic.get(event.topic);
     if (subs === undefined) return;
-    let frame: Uint8Array | undefined; // encoded on first need, then shared by all
+    // Encoded once, shared by all (undefined: it cannot be encoded, skipped for everyone).
+    const frame = cache.frameOf(event);
     for (const sub of subs) {
-      if (sub.held === null) write(sub, (frame ??= frameOf(event)), 'delivered');
-      else {
-        sub.newest = event.id;
-        if (sub.overflowed) continue;
-        if (sub.held.length < maxHeld) sub.held.push(event);
-        else {
-          sub.overflowed = true;
-          sub.held.length = 0;
-        }
+      if (sub.held !== null) {
+        hold(sub, event);
+        continue;
       }
+      if (!sub.inStep) {
+        // A late delivery of what the replay already sent (a lagging backend reader) is skipped.
+        if (!isNew(sub, event)) continue;
+        // From here every delivery is newer than what this subscriber got: no more checks,
+        // and no per-subscriber write on the hot path.
+        sub.inStep = true;
+      }
+      if (frame !== undefined) write(sub, frame, 'delivered');
+    }
+  }
+
+  /** Keeps a live event for a subscriber whose catch-up is still being written. */
+  function hold(sub: Sub, event: HubEvent): void {
+    sub.newest = event.id;
+    if (sub.overflowed) return;
+    const held = sub.held as HubEvent[];
+    if (held.length < maxHeld) held.push(event);
+    else {
+      sub.overflowed = true;
+      held.length = 0;
+      sub.wake?.();
     }
   }
   const stopListening = backend.listen(onEvent);
@@ -208,6 +247,7 @@ export function createHub(options: HubOptions = {}): Hub {
   function remove(sub: Sub): void {
     if (sub.closed) return;
     sub.closed = true;
+    sub.wake?.();
     subscriptions--;
     sub.subscriber.signal.removeEventListener('abort', sub.onEnd);
     for (const topic of sub.topics) {
@@ -226,11 +266,53 @@ export function createHub(options: HubOptions = {}): Hub {
     write(sub, encoder.encode(encode(message)), 'resets');
   }
 
+  /** Waits for the transport, or for the subscription to stop waiting (overflow, unsubscribe). */
+  function untilRoom(sub: Sub, room: Promise<boolean>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      sub.wake = resolve;
+      room.then(() => resolve());
+    }).finally(() => {
+      sub.wake = undefined;
+    });
+  }
+
+  /**
+   * Writes `events` that are newer than `sub.last`, in order, each only once the
+   * subscriber's transport has room for it (`writable`), so a reading client takes any
+   * replay at its own pace and its queue never holds more than the session's bound.
+   * Events that cannot be encoded are skipped (and reported once by the cache). Stops
+   * when the subscription ends or its hold overflows.
+   */
+  async function writePaced(
+    sub: Sub,
+    events: readonly HubEvent[],
+    kind: 'delivered' | 'replayed',
+  ): Promise<void> {
+    const { subscriber } = sub;
+    for (const event of events) {
+      if (sub.closed || sub.overflowed) return;
+      if (!isNew(sub, event)) continue;
+      sub.last = event.id;
+      const frame = cache.frameOf(event);
+      if (frame === undefined) continue;
+      let room = subscriber.writable?.(frame.byteLength) ?? true;
+      while (room !== true) {
+        // Ended: the abort listener removes the subscription.
+        if (room === false) return;
+        await untilRoom(sub, room);
+        if (sub.closed || sub.overflowed) return;
+        room = subscriber.writable?.(frame.byteLength) ?? true;
+      }
+      write(sub, frame, kind);
+    }
+  }
+
   /**
    * Replays after `cursor` (or, without one, gives the client `start` as its cursor),
-   * then releases the held live events that follow: exactly once, in order. `start`
-   * is the backend's position when the subscriber was registered: every later event
-   * is in `held` or still to come. `topicSet` holds `sub.topics`.
+   * then writes the held live events that follow, until none is left and the
+   * subscriber goes live: exactly once, in order, paced by its transport. `start` is
+   * the backend's position when the subscriber was registered: every later event is
+   * in `held` or still to come. `topicSet` holds `sub.topics`.
    */
   async function catchUp(
     sub: Sub,
@@ -240,29 +322,38 @@ export function createHub(options: HubOptions = {}): Hub {
   ): Promise<void> {
     const result = cursor === '' ? null : await backend.range(cursor, topicSet);
     if (sub.closed) return;
-    const held = sub.held ?? [];
-    sub.held = null;
-    if (sub.overflowed) {
-      // The live part outran the replay: say so in band rather than lose events silently.
-      sendReset(sub, 'overflow', sub.newest);
-      return;
-    }
-    let floor = start;
     if (result === null) {
+      sub.last = start === '' ? undefined : start;
       // An id-only frame fires no event but gives the client a cursor, so that even a
       // reconnect before its first event resumes without a gap.
       if (start !== '') sub.subscriber.sendEncoded(encoder.encode(encode({ id: start })));
     } else if (result.reset) {
-      sendReset(sub, result.reason, start);
+      sub.last = start === '' ? undefined : start;
+      if (!sub.overflowed) sendReset(sub, result.reason, start);
     } else {
-      for (const event of result.events) write(sub, frameOf(event), 'replayed');
-      const last = result.events[result.events.length - 1];
-      // The history read ran after registration, so it reaches at least `start`.
-      floor = last === undefined ? cursor : last.id;
+      sub.last = cursor;
+      await writePaced(sub, result.events, 'replayed');
     }
-    // Held events the replay already covered are skipped.
-    for (const event of held) {
-      if (backend.compare(event.id, floor) > 0) write(sub, frameOf(event), 'delivered');
+    // What arrived meanwhile, written the same way; more may arrive while it is written.
+    for (;;) {
+      if (sub.closed) return;
+      const held = sub.held ?? [];
+      if (sub.overflowed) {
+        // The live part outran the replay: say so in band rather than lose events silently.
+        sub.held = null;
+        // Never backwards: a lagging listener's events may be older than what was replayed.
+        if (sub.last === undefined || backend.compare(sub.newest, sub.last) > 0) {
+          sub.last = sub.newest;
+        }
+        sendReset(sub, 'overflow', sub.last);
+        return;
+      }
+      if (held.length === 0) {
+        sub.held = null;
+        return;
+      }
+      sub.held = [];
+      await writePaced(sub, held, 'delivered');
     }
   }
 
@@ -277,7 +368,7 @@ export function createHub(options: HubOptions = {}): Hub {
         );
       }
       // Validate before storing (a bad event must not enter history); frameOf encodes it later.
-      checkMessage(wireMessage(topic, message));
+      checkMessage(cache.wireMessage(topic, message));
       const id = await backend.append(topic, message);
       counters.published++;
       return id;
@@ -316,6 +407,9 @@ export function createHub(options: HubOptions = {}): Hub {
         held: [],
         overflowed: false,
         newest: '',
+        last: undefined,
+        inStep: false,
+        wake: undefined,
         closed: false,
         onEnd: () => remove(sub),
       };
@@ -349,7 +443,7 @@ export function createHub(options: HubOptions = {}): Hub {
     stats() {
       const topics: Record<string, { subscribers: number }> = {};
       for (const [topic, subs] of byTopic) topics[topic] = { subscribers: subs.size };
-      return { topics, subscriptions, ...counters };
+      return { topics, subscriptions, ...counters, skipped: cache.skipped };
     },
 
     async close() {

@@ -1,3 +1,4 @@
+export { type HubErrorHandler, MAX_REPORTED_IDS } from './frames';
 export { DEFAULT_HISTORY, type HistoryLimits } from './history';
 export {
   type AuthorizeContext,

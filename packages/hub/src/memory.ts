@@ -22,6 +22,14 @@ function randomEpoch(): string {
 const SEQ = /^\d{1,15}$/;
 
 /**
+ * Bytes a message field counts for `maxBytes`. The hub validates what it publishes, but
+ * a backend takes anything: a field that is not a string (skipped later as poison by
+ * the hub) is counted as its string form, so the byte total stays a number.
+ */
+const fieldBytes = (value: unknown): number =>
+  value === undefined || value === null ? 0 : utf8Length(String(value));
+
+/**
  * The default backend: one process, no dependencies. Ids are `<epoch>-<seq>` (the
  * origin, before the first event, is `<epoch>-0`): the
  * sequence is global across topics (one cursor resumes them all) and consecutive
@@ -50,9 +58,9 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): Backend
       const event: HubEvent = { id, topic, message };
       const bytes =
         utf8Length(topic) +
-        utf8Length(message.data ?? '') +
-        utf8Length(message.event ?? '') +
-        utf8Length(message.comment ?? '');
+        fieldBytes(message?.data) +
+        fieldBytes(message?.event) +
+        fieldBytes(message?.comment);
       history.push(event, bytes, now());
       for (const listener of listeners) listener(event);
       return Promise.resolve(id);

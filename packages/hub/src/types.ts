@@ -64,6 +64,8 @@ export interface Backend {
 
 /**
  * The part of a `Session` the hub uses. Every adapter's session satisfies it; a
- * benchmark or test can pass a lighter object to subscribe without HTTP.
+ * benchmark or test can pass a lighter object to subscribe without HTTP. Without
+ * `writable`, a replay is handed over in one go instead of at the transport's pace.
  */
-export type Subscriber = Pick<Session, 'lastEventId' | 'signal' | 'isOpen' | 'sendEncoded'>;
+export type Subscriber = Pick<Session, 'lastEventId' | 'signal' | 'isOpen' | 'sendEncoded'> &
+  Partial<Pick<Session, 'writable'>>;

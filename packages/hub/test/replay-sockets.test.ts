@@ -39,11 +39,13 @@ describe('replay property over real sockets (@sse/node)', () => {
         fc.array(fc.subarray(TOPICS, { minLength: 1 }), { minLength: 3, maxLength: 3 }),
         fc.array(command, { minLength: 10, maxLength: 80 }),
         fc.constantFrom(3, 1_000),
-        async (interests, commands, maxEvents) => {
+        // Some clients read in bursts (pausing after every chunk), so replays meet backpressure.
+        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        async (interests, commands, maxEvents, bursts) => {
           hub = createHub({ history: { maxEvents } });
-          const clients = interests.map((topics) => ({
+          const clients = interests.map((topics, i) => ({
             topics,
-            client: new SSEClient(`/events?topics=${topics.join(',')}`),
+            client: new SSEClient(`/events?topics=${topics.join(',')}`, { bursts: bursts[i] }),
             open: true,
           }));
           // A client's history starts at its first cursor (the head id frame).

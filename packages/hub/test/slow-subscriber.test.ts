@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { createNodeSSE } from '@sse/node';
 import type { ServerSession } from '@sse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenLocal } from '../../server/test/net';
 import { createHub } from '../src/index';
 import { SSEClient } from './sse-client';
+import { stuckClient } from './stuck-client';
 
 const FAST = 1_000;
 const NEWS = 100;
@@ -13,17 +13,6 @@ const NEWS = 100;
 /** Waits for a condition that other parts of the process make true, yielding between checks. */
 async function eventually(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** A client that sends its request and then never reads: its socket stays paused. */
-function stuckClient(port: number, path: string): Promise<Socket> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
-      socket.pause();
-      resolve(socket);
-    });
-  });
 }
 
 describe('a slow subscriber among 1,000 fast ones over real sockets', () => {

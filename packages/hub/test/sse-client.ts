@@ -16,7 +16,14 @@ export class SSEClient {
   /** Resolves when the current connection ends (for any reason). */
   ended: Promise<void> = Promise.resolve();
 
-  constructor(private readonly path: string) {}
+  /**
+   * `bursts`: after every chunk the client stops reading until the next turn of the
+   * event loop, like a busy or slow reader, so the server sees real backpressure.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly options: { bursts?: boolean } = {},
+  ) {}
 
   /** Opens a connection to `port`, resuming after `lastEventId`; resolves once the stream is open. */
   connect(port: number): Promise<void> {
@@ -46,9 +53,15 @@ export class SSEClient {
           }
           resolve();
           res.on('data', (chunk: Buffer) => {
+            if (this.options.bursts) {
+              res.pause();
+              setImmediate(() => res.resume());
+            }
             decoder.feed(chunk);
-            // The id-only frames the hub sends move the cursor without an event.
+            // The id-only frames the hub sends move the cursor without an event: wake
+            // waiters on every chunk, so a condition on the cursor is seen at once.
             this.lastEventId = decoder.lastEventId;
+            this.notify();
           });
           res.on('close', () => {
             endConnection();
@@ -73,7 +86,7 @@ export class SSEClient {
   }
 
   /**
-   * Resolves once `predicate` holds, re-checking on every event and connection end.
+   * Resolves once `predicate` holds, re-checking on every chunk read and connection end.
    * Rejects after `timeoutMs` with what the client has, so a failure explains itself
    * instead of hanging (a guard against bugs, not a timing assertion).
    */
@@ -82,7 +95,9 @@ export class SSEClient {
     while (!predicate(this.events)) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        const tail = this.events.slice(-5).map((e) => `${e.type}:${e.data}@${e.lastEventId}`);
+        const tail = this.events
+          .slice(-5)
+          .map((e) => `${e.type}:${e.data.slice(0, 40)}@${e.lastEventId}`);
         throw new Error(
           `${this.path}: condition not met; ${this.events.length} events, cursor ${this.lastEventId}, last ${tail.join(' ')}`,
         );

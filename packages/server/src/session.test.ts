@@ -4,6 +4,7 @@ import { expectAllReleased } from '../test/support';
 import { serverCounters } from './debug';
 import { createSessionFactory } from './factory';
 import type { SessionOptions } from './options';
+import type { ServerSession } from './session';
 import type { SessionSink } from './sink';
 
 const text = new TextDecoder();
@@ -276,6 +277,66 @@ describe('slow-client policies', () => {
     expect(session.sendEncoded(frame)).toBe(false); // 72 > 60
     expect(session.endReason).toBe('slow');
     await expect(waiting).resolves.toBe(false);
+  });
+
+  /** Sends `count` frames the way the hub's replay does: only when `writable` says so. */
+  async function paced(session: ServerSession, count: number, bytes = frame): Promise<number> {
+    let sent = 0;
+    for (; sent < count; sent++) {
+      let room = session.writable(bytes.byteLength);
+      while (room !== true) {
+        if (room === false) return sent;
+        await room;
+        room = session.writable(bytes.byteLength);
+      }
+      expect(session.sendEncoded(bytes)).toBe(true);
+    }
+    return sent;
+  }
+
+  for (const slowClient of ['disconnect', 'drop-oldest', 'wait'] as const) {
+    it(`${slowClient}: a producer paced by writable() never meets the policy, however slowly the transport reads`, async () => {
+      const { sink, session } = await stalled({ slowClient });
+      const producing = paced(session as ServerSession, 100);
+      // The transport takes one write per turn, in bursts of refusals and acceptances.
+      for (let turn = 0; sink.chunks.length < 40 && turn < 10_000; turn++) {
+        await tick();
+        expect(session.queuedBytes).toBeLessThanOrEqual(40);
+        sink.accepting = turn % 3 === 0;
+        session.drain();
+      }
+      sink.accepting = true;
+      session.drain();
+      expect(await producing).toBe(100);
+      await tick();
+      expect(session.isOpen).toBe(true);
+      expect(session.droppedCount).toBe(0);
+      expect(sink.text.split('data: 0123456789\n\n')).toHaveLength(101);
+      session.close();
+    });
+  }
+
+  it('writable() settles false when the session ends while waiting, and a frame larger than the queue waits for an empty queue', async () => {
+    const { sink, session } = await stalled({});
+    const big = new Uint8Array(100).fill(0x61);
+    expect(session.writable(big.byteLength)).toBeInstanceOf(Promise); // 100 > 40, transport refusing
+    expect(session.writable(18)).toBe(true);
+    session.sendEncoded(frame);
+    const waiting = session.writable(big.byteLength);
+    sink.accepting = true;
+    session.drain(); // empties the queue: now the large frame goes straight out
+    await expect(waiting).resolves.toBe(true);
+    expect(session.writable(big.byteLength)).toBe(true);
+    sink.accepting = false;
+    session.sendEncoded(frame);
+    await tick();
+    session.sendEncoded(frame);
+    session.sendEncoded(frame);
+    const ending = session.writable(18);
+    expect(ending).toBeInstanceOf(Promise);
+    session.close();
+    await expect(ending).resolves.toBe(false);
+    expect(session.writable(1)).toBe(false);
   });
 });
 

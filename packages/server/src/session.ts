@@ -104,6 +104,8 @@ interface SessionExtras<State> {
   resolveClosed: (() => void) | undefined;
   drainPromise: Promise<boolean> | undefined;
   resolveDrain: ((value: boolean) => void) | undefined;
+  roomPromise: Promise<boolean> | undefined;
+  resolveRoom: ((value: boolean) => void) | undefined;
   cause: unknown;
   peerSignal: AbortSignal | undefined;
   closeSignal: AbortSignal | undefined;
@@ -118,6 +120,8 @@ function newExtras<State>(): SessionExtras<State> {
     resolveClosed: undefined,
     drainPromise: undefined,
     resolveDrain: undefined,
+    roomPromise: undefined,
+    resolveRoom: undefined,
     cause: undefined,
     peerSignal: undefined,
     closeSignal: undefined,
@@ -178,7 +182,8 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   /** Frames not yet handed to the transport; `head` is the index of the oldest. */
   private queue: Uint8Array[] = EMPTY_QUEUE;
   private head = 0;
-  private writable: boolean;
+  /** Whether the transport takes bytes now (false after a refused write, until `drain()`). */
+  private sinkReady: boolean;
   private scheduled = false;
   private controller: AbortController | undefined;
   private extra: SessionExtras<State> | undefined;
@@ -197,7 +202,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     private readonly makeState?: () => State,
   ) {
     this.lastEventId = lastEventId;
-    this.writable = writable;
+    this.sinkReady = writable;
     counters.sessions++;
     if (clock) clock.add(this);
   }
@@ -274,6 +279,26 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     this.finish('closed');
   }
 
+  writable(bytes = 0): SendResult {
+    if (this.endReason !== undefined) return false;
+    if (this.fits(bytes)) return true;
+    const extra = this.extras();
+    if (extra.roomPromise === undefined) {
+      extra.roomPromise = new Promise((resolve) => {
+        extra.resolveRoom = resolve;
+      });
+    }
+    return extra.roomPromise;
+  }
+
+  /** Whether `bytes` more would be accepted now without meeting the slow-client policy. */
+  private fits(bytes: number): boolean {
+    return (
+      this._queuedBytes + bytes <= this.limits.maxQueueBytes ||
+      (this.sinkReady && this._queuedBytes === 0)
+    );
+  }
+
   /** @internal Called by the heartbeat clock; skipped while bytes are still waiting. */
   heartbeat(): void {
     if (this._queuedBytes === 0) this.enqueue(HEARTBEAT);
@@ -282,7 +307,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   /** For adapters: the transport can take bytes again (socket 'drain', stream pull). */
   drain(): void {
     if (this.endReason !== undefined) return;
-    this.writable = true;
+    this.sinkReady = true;
     this.flush();
   }
 
@@ -302,9 +327,9 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     const { maxQueueBytes } = this.limits;
     if (this._queuedBytes + size > maxQueueBytes) {
       // What waits for the end of the tick is not yet the peer's fault: write it first.
-      if (this.writable) this.flush();
+      if (this.sinkReady) this.flush();
       if (this.endReason !== undefined) return false;
-      if (this.writable && this._queuedBytes === 0) {
+      if (this.sinkReady && this._queuedBytes === 0) {
         // The transport still accepts bytes: a frame larger than the queue goes straight out.
         this.push(frame);
         this.flush();
@@ -321,7 +346,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     if (this.queue === EMPTY_QUEUE) this.queue = [frame];
     else this.queue.push(frame);
     this._queuedBytes += frame.byteLength;
-    if (!this.scheduled && this.writable) {
+    if (!this.scheduled && this.sinkReady) {
       this.scheduled = true;
       dirty.push(this);
       if (!flushScheduled) {
@@ -404,7 +429,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
   /** @internal Writes queued frames while the transport accepts them. */
   flush(): void {
     this.scheduled = false;
-    while (this.writable && this.endReason === undefined && this.head < this.queue.length) {
+    while (this.sinkReady && this.endReason === undefined && this.head < this.queue.length) {
       const chunk = this.takeBatch(this.limits.maxBatchBytes);
       if (this.clock) this.lastWriteTick = this.clock.ticks;
       let accepted: boolean;
@@ -414,11 +439,29 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
         this.fail(error);
         return;
       }
-      if (!accepted) this.writable = false;
+      if (!accepted) this.sinkReady = false;
     }
     if (this.extra?.resolveDrain !== undefined && this._queuedBytes <= this.limits.maxQueueBytes) {
       this.settleDrain(true);
     }
+    // Writers paced by `writable()` go on once half the queue is free (or it is empty and
+    // the transport takes bytes), so they write in batches rather than one frame per drain.
+    if (
+      this.extra?.resolveRoom !== undefined &&
+      (this._queuedBytes <= this.limits.maxQueueBytes / 2 ||
+        (this.sinkReady && this._queuedBytes === 0))
+    ) {
+      this.settleRoom(true);
+    }
+  }
+
+  private settleRoom(value: boolean): void {
+    const extra = this.extra;
+    if (extra === undefined) return;
+    const resolve = extra.resolveRoom;
+    extra.roomPromise = undefined;
+    extra.resolveRoom = undefined;
+    resolve?.(value);
   }
 
   private settleDrain(value: boolean): void {
@@ -478,6 +521,7 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
       // Ending a transport that already failed is not an error of this session.
     }
     this.settleDrain(false);
+    this.settleRoom(false);
     this.controller?.abort(error);
     this.extra?.resolveClosed?.();
   }

@@ -45,6 +45,15 @@ export interface Session<State = Record<string, unknown>> {
    * encode-once broadcast, where one byte array goes to many sessions.
    */
   sendEncoded(frame: Uint8Array): SendResult;
+  /**
+   * Pacing for a producer with much to send (the hub's replay): `true` when `bytes`
+   * more can be sent now without meeting the slow-client policy, `false` once the
+   * session has ended, otherwise a promise that settles to `true` when the transport
+   * has taken enough (half the queue free, or all of it for a larger frame) or to
+   * `false` when the session ends first. Check again after it settles: other
+   * writers share the queue. A producer that waits here is never ended as slow.
+   */
+  writable(bytes?: number): SendResult;
   /** Sends a comment line, ignored by clients (keeps proxies from timing out). */
   comment(text?: string): SendResult;
   /** Ends the session cleanly after flushing what is queued, within the queue limit. */
