@@ -1,8 +1,8 @@
-import { isSSEError } from '@sse/core';
+import { DEFAULT_MAX_LINE_LENGTH, isSSEError } from '@sse/core';
 import { describe, expect, it, vi } from 'vitest';
 import { RecordingSession } from './fake-session.test-helper';
 import { FrameCache, MAX_REPORTED_IDS } from './frames';
-import { createHub } from './hub';
+import { createHub, ID_RESERVE } from './hub';
 import { LaggingBackend } from './lagging-backend.test-helper';
 import { createMemoryBackend } from './memory';
 import { PacedSession } from './paced-session.test-helper';
@@ -67,6 +67,60 @@ describe('createHub: publish and live delivery', () => {
     expect(s.seen).toHaveLength(0);
     expect(hub.stats().published).toBe(0);
     expect(() => createHub({ resetEvent: 'a\nb' })).toThrow(/line break/);
+    await hub.close();
+  });
+
+  it('stores what it checked: a message whose getters change after publish cannot inject or poison', async () => {
+    const hub = createHub({ onError: () => {} });
+    const s = new RecordingSession();
+    await hub.subscribe(s, 'a');
+    let reads = 0;
+    // Harmless when publish reads it, a line break or a number on every later read.
+    const shifty = {
+      get event() {
+        return reads++ === 0 ? 'ok' : 'x\ndata: injected';
+      },
+      get data() {
+        return reads > 1 ? (5 as unknown as string) : 'payload';
+      },
+    };
+    const id = await hub.publish('a', shifty);
+    expect(s.seen).toEqual([{ id, event: 'ok', data: 'payload' }]);
+    expect(hub.stats().skipped).toBe(0);
+    // A replay from before it reads the stored copy too.
+    const resumed = new RecordingSession();
+    await hub.subscribe(resumed, 'a', { lastEventId: s.cursorAt(0) });
+    expect(resumed.seen).toEqual([{ id, event: 'ok', data: 'payload' }]);
+    expect(reads).toBe(1);
+    await hub.close();
+  });
+
+  it('refuses an event larger than maxEventBytes before storing it (EVENT_TOO_LARGE)', async () => {
+    const hub = createHub({ maxEventBytes: 4096 });
+    const s = new RecordingSession();
+    await hub.subscribe(s, 'a');
+    // 'event: a\n' + 'data: ' + text + '\n\n' = 17 bytes + text; the id line is reserved.
+    const fits = 'x'.repeat(4096 - ID_RESERVE - 17);
+    const id = await hub.publish('a', { data: fits });
+    await expect(hub.publish('a', { data: `${fits}x` })).rejects.toMatchObject({
+      code: 'EVENT_TOO_LARGE',
+    });
+    // Counted in bytes, not UTF-16 units: a 3-byte character where one byte would fit.
+    await expect(hub.publish('a', { data: `${fits.slice(1)}€` })).rejects.toMatchObject({
+      code: 'EVENT_TOO_LARGE',
+    });
+    expect(s.seen.map((e) => e.id)).toEqual([id]);
+    expect(hub.stats().published).toBe(1);
+    expect(() => createHub({ maxEventBytes: ID_RESERVE })).toThrow(RangeError);
+    await hub.close();
+  });
+
+  it('by default refuses what a default session would refuse, so nothing is stored only to be dropped', async () => {
+    const hub = createHub();
+    await expect(
+      hub.publish('a', { data: 'x'.repeat(DEFAULT_MAX_LINE_LENGTH) }),
+    ).rejects.toMatchObject({ code: 'EVENT_TOO_LARGE' });
+    expect(hub.stats().published).toBe(0);
     await hub.close();
   });
 

@@ -1,4 +1,4 @@
-import { checkMessage, encode, type Message, SSEError } from '@sse/core';
+import { checkMessage, DEFAULT_MAX_LINE_LENGTH, encode, type Message, SSEError } from '@sse/core';
 import { FrameCache, type HubErrorHandler, logSkipped } from './frames';
 import type { HistoryLimits } from './history';
 import { createMemoryBackend } from './memory';
@@ -42,7 +42,19 @@ export interface HubOptions {
    * `skipped`. Default: one line on `console.error`.
    */
   onError?: HubErrorHandler;
+  /**
+   * Largest event `publish` accepts, in bytes of its encoded frame (with the topic as
+   * event type and an id line of up to {@link ID_RESERVE} bytes). Larger events are
+   * refused with `EVENT_TOO_LARGE` before they are stored: a session would refuse them
+   * for every subscriber, and a client with default limits would fail its stream on
+   * them. Default 8 MiB, the same as the server's `maxEventBytes` and the core
+   * decoder's default line limit.
+   */
+  maxEventBytes?: number;
 }
+
+/** Bytes reserved for the `id:` line when `publish` checks an event's size; backend ids are far shorter. */
+export const ID_RESERVE = 256;
 
 /** Options of one subscription. */
 export interface SubscribeOptions {
@@ -96,6 +108,35 @@ export interface Hub {
   stats(): HubStats;
   /** Ends every subscription (sessions stay open) and closes the backend. */
   close(): Promise<void>;
+}
+
+/** A plain copy of the message's fields, each read once (no `id`: the backend assigns it). */
+function snapshot(message: Omit<Message, 'id'>): Omit<Message, 'id'> {
+  const { data, event, retry, comment } = message;
+  const copy: Omit<Message, 'id'> = {};
+  if (data !== undefined) copy.data = data;
+  if (event !== undefined) copy.event = event;
+  if (retry !== undefined) copy.retry = retry;
+  if (comment !== undefined) copy.comment = comment;
+  return copy;
+}
+
+/**
+ * Throws `EVENT_TOO_LARGE` when the frame of `wire` (plus an id line) passes `limit`.
+ * Strings are encoded to count their bytes only when three bytes per UTF-16 unit could
+ * pass the limit, so a small event costs one string build, not an encode.
+ */
+function checkSize(wire: Omit<Message, 'id'>, limit: number, encoder: TextEncoder): void {
+  const text = encode(wire);
+  const budget = limit - ID_RESERVE;
+  if (text.length * 3 <= budget) return;
+  const size = encoder.encode(text).byteLength;
+  if (size > budget) {
+    throw new SSEError(
+      'EVENT_TOO_LARGE',
+      `An event of ${size} bytes (plus its id) exceeds the hub's maxEventBytes (${limit}); sessions and clients with default limits would refuse it. Split it into smaller events, or raise maxEventBytes together with the sessions' maxEventBytes and the clients' limits.`,
+    );
+  }
 }
 
 /** Longest topic name accepted. */
@@ -169,6 +210,10 @@ export function createHub(options: HubOptions = {}): Hub {
   const maxHeld = options.maxHeldEvents ?? 10_000;
   if (!(Number.isSafeInteger(maxHeld) && maxHeld >= 0)) {
     throw new RangeError(`maxHeldEvents must be an integer >= 0, got ${maxHeld}`);
+  }
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_LINE_LENGTH;
+  if (!(Number.isSafeInteger(maxEventBytes) && maxEventBytes > ID_RESERVE)) {
+    throw new RangeError(`maxEventBytes must be an integer > ${ID_RESERVE}, got ${maxEventBytes}`);
   }
   const encoder = new TextEncoder();
   const cache = new FrameCache(topicAsEvent, options.onError ?? logSkipped);
@@ -367,9 +412,14 @@ export function createHub(options: HubOptions = {}): Hub {
           'Do not set id on a hub message: the backend assigns ordered ids for replay.',
         );
       }
+      // What is checked is what is stored: a copy read once, so a getter on the caller's
+      // object cannot pass the checks now and answer differently when frameOf encodes it.
+      const stored = snapshot(message);
       // Validate before storing (a bad event must not enter history); frameOf encodes it later.
-      checkMessage(cache.wireMessage(topic, message));
-      const id = await backend.append(topic, message);
+      const wire = cache.wireMessage(topic, stored);
+      checkMessage(wire);
+      checkSize(wire, maxEventBytes, encoder);
+      const id = await backend.append(topic, stored);
       counters.published++;
       return id;
     },

@@ -6,6 +6,7 @@ export {
   type Hub,
   type HubOptions,
   type HubStats,
+  ID_RESERVE,
   MAX_TOPIC_LENGTH,
   type SubscribeOptions,
   type Subscription,
