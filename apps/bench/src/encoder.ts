@@ -4,9 +4,11 @@ import { corpora } from './corpora';
 import {
   fmt,
   median,
+  positiveRatio,
   type Ratio,
   type RunConfig,
   ratioTable,
+  resolvedDifference,
   type SectionResult,
   spread,
   timeRotated,
@@ -94,9 +96,10 @@ export async function encoderBench(cfg: RunConfig): Promise<SectionResult> {
     });
     const times = await timeRotated(entrants, cfg.reps, (_name, run) => run(c.messages, frames));
     const perSec = (name: string) => (c.events / median(times.get(name)!)) * 1000;
-    // Formatting time alone: a stream row's median minus the baseline's median.
+    // Formatting time alone: a stream row's median minus the baseline's median, or
+    // null (n/a) when the two overlap: a difference inside the noise is no measurement.
     const formatting = (name: string) =>
-      median(times.get(name)!) - median(times.get(entrants[4]![0])!);
+      resolvedDifference(times.get(name)!, times.get(entrants[4]![0])!);
     for (const [name] of entrants) {
       const t = times.get(name)!;
       rows.push([
@@ -120,7 +123,7 @@ export async function encoderBench(cfg: RunConfig): Promise<SectionResult> {
       },
       {
         name: `encode vs hono writeSSE formatting (stream cost minus the baseline), ${c.name}`,
-        value: formatting(entrants[3]![0]) / formatting(entrants[2]![0]),
+        value: positiveRatio(formatting(entrants[3]![0]), formatting(entrants[2]![0])),
         target: 3,
       },
     );
@@ -137,7 +140,7 @@ export async function encoderBench(cfg: RunConfig): Promise<SectionResult> {
     ],
     ratios,
     notes: [
-      'The stream rows include awaiting each write on a no-op WritableStream and TextEncoder for both sides; the baseline row writes frames formatted ahead of time, so "stream cost minus the baseline" is the formatting alone (Hono formatting is measured by driving its real writeSSE, not by re-implementing it).',
+      'The stream rows include awaiting each write on a no-op WritableStream and TextEncoder for both sides; the baseline row writes frames formatted ahead of time, so "stream cost minus the baseline" is the formatting alone (Hono formatting is measured by driving its real writeSSE, not by re-implementing it). That ratio is n/a when a stream row\'s fastest run is not slower than the baseline\'s slowest: the difference is then inside the noise.',
     ],
     data,
   };

@@ -94,7 +94,9 @@ async function main() {
   if (ratios.length) {
     console.log('### All ratios (ours / theirs)\n');
     for (const r of ratios)
-      console.log(`- ${r.name}: ${ratio(r.value)}${r.target ? ` (target ${target(r)})` : ''}`);
+      console.log(
+        `- ${r.name}: ${ratio(r.value)}${r.target ? ` (target ${target(r)})` : ''}${r.floor ? ` [floor ${r.floor}]` : ''}`,
+      );
   }
   const json = { date: started.toISOString(), mode: quick ? 'quick' : 'full', machine: m, results };
   if (!flag('no-write')) {
@@ -117,7 +119,7 @@ function writeDocs(
 ) {
   const summary: Table = {
     title: 'Summary: every ratio of this run (ours / theirs)',
-    columns: ['comparison', 'ratio', 'target', 'met'],
+    columns: ['comparison', 'ratio', 'target', 'met', 'floor'],
     rows: ratios.map((r) => [
       r.name,
       ratio(r.value),
@@ -127,6 +129,7 @@ function writeDocs(
         : (r.better === 'lower' ? r.value <= r.target : r.value >= r.target)
           ? 'yes'
           : 'no',
+      r.floor ?? '',
     ]),
   };
   const body = [

@@ -23,6 +23,17 @@ export interface Ratio {
   readonly target?: number;
   /** `lower` for cost ratios (memory, CPU: ours / theirs, lower is better). */
   readonly better?: 'higher' | 'lower';
+  /**
+   * What a target is measured against: the floor (the least work any implementation
+   * must do) and, when measured, the same ratio for the floor itself, so a target the
+   * floor cannot meet shows as such. Printed as given, e.g. `write floor: 0.74x`.
+   */
+  readonly floor?: string;
+}
+
+/** Prints the floor column of a ratio: `<name>: <the floor's own ratio>`, or the name alone. */
+export function floorOf(name: string, value?: number | null): string {
+  return value === undefined ? name : `${name}: ${ratio(value)}`;
 }
 
 /** Prints a ratio's target the way it reads: `>= 1.5x` or `<= 1.25x`. */
@@ -35,8 +46,8 @@ export function target(r: Ratio): string {
 export function ratioTable(title: string, ratios: readonly Ratio[]): Table {
   return {
     title,
-    columns: ['comparison', 'ratio', 'target'],
-    rows: ratios.map((r) => [r.name, ratio(r.value), target(r)]),
+    columns: ['comparison', 'ratio', 'target', 'floor'],
+    rows: ratios.map((r) => [r.name, ratio(r.value), target(r), r.floor ?? '']),
   };
 }
 
@@ -70,6 +81,24 @@ export function percentile(values: readonly number[], p: number): number {
 export function spread(values: readonly number[], digits = 0): string {
   if (values.length < 2) return '';
   return `${fmt(Math.min(...values), digits)}..${fmt(Math.max(...values), digits)}`;
+}
+
+/**
+ * `median(a) - median(base)`, or `null` when the two measurements overlap: when the
+ * fastest run of `a` is not slower than the slowest run of `base`, the difference is
+ * within the noise and any ratio built on it (up to a negative one) would be made up.
+ */
+export function resolvedDifference(a: readonly number[], base: readonly number[]): number | null {
+  if (!a.length || !base.length) return null;
+  if (Math.min(...a) <= Math.max(...base)) return null;
+  return median(a) - median(base);
+}
+
+/** `a / b` when both are known and positive (and the ratio finite and above 0), else `null` (printed as n/a). */
+export function positiveRatio(a: number | null, b: number | null): number | null {
+  if (a === null || b === null || !(a > 0 && b > 0)) return null;
+  const r = a / b;
+  return Number.isFinite(r) && r > 0 ? r : null;
 }
 
 /** Formats a number with thousands separators and fixed decimals. */
