@@ -154,6 +154,34 @@ export const ENTRANTS: Record<string, Entrant> = {
     },
   },
 
+  // The write floor of a broadcast: the frame encoded to one Buffer per publish and that
+  // Buffer handed to every response's res.write. A hub can only add to this cost.
+  floor: {
+    requires: 'node:http',
+    async create() {
+      const r = registry<ServerResponse>();
+      const server = createServer((req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        res.write(':ok\n\n');
+        r.add(res, (cb) => req.on('close', cb));
+      });
+      return {
+        server,
+        publisher: {
+          count: () => r.set.size,
+          publish(data, id) {
+            const frame = Buffer.from(`event: bench\nid: ${id}\ndata: ${data}\n\n`);
+            for (const res of r.set) res.write(frame);
+          },
+        },
+      };
+    },
+  },
+
   'sse-node': {
     requires: '@sse/node createNodeSSE',
     async create(options) {
