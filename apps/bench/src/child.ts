@@ -2,9 +2,12 @@
 // and CPU are its own: `node --expose-gc dist/child.js <entrant> [json options]`.
 // It listens on 127.0.0.1:0, tells the parent its port over IPC and then answers the
 // parent's commands (measure memory, start/stop CPU accounting, send events).
+// With `{"workers": N}` it is the primary of a cluster of N such children instead.
+import cluster from 'node:cluster';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getHeapStatistics } from 'node:v8';
+import { runPrimary } from './cluster-primary';
 import { corpora } from './corpora';
 import { ENTRANTS, type Entrant, type Publisher } from './entrants';
 import { tick } from './util';
@@ -14,6 +17,10 @@ const options = JSON.parse(rawOptions ?? '{}') as {
   firehose?: number;
   compression?: boolean;
   redisUrl?: string;
+  /** The @sse/redis stream key: the workers of a cluster share one. */
+  redisKey?: string;
+  /** Run as the primary of this many workers (node:cluster) that run this entrant. */
+  workers?: number;
 };
 
 /** Everything the child can be asked over IPC. */
@@ -163,7 +170,7 @@ async function main() {
   });
 }
 
-main().catch((e) => {
+(options.workers && cluster.isPrimary ? runPrimary(options.workers) : main()).catch((e) => {
   send({ type: 'error', error: String((e as Error)?.stack ?? e) });
   process.exit(1);
 });

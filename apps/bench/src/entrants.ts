@@ -18,6 +18,8 @@ export interface Entrant {
   create(options: {
     compression?: boolean;
     redisUrl?: string;
+    /** The @sse/redis stream key; processes that share a hub pass the same one. */
+    redisKey?: string;
   }): Promise<{ server: Server; publisher: Publisher } | null>;
 }
 
@@ -61,7 +63,7 @@ interface HubLike {
 }
 
 /** @sse/hub on @sse/node sessions, with the in-memory backend or @sse/redis. */
-async function sseHub(redisUrl?: string) {
+async function sseHub(redisUrl?: string, redisKey = `bench:${process.pid}`) {
   const node = await tryImport('@sse/node');
   const hubMod = await tryImport('@sse/hub');
   const createNodeSSE = node?.createNodeSSE as
@@ -76,7 +78,7 @@ async function sseHub(redisUrl?: string) {
       | ((o: Record<string, unknown>) => unknown)
       | undefined;
     if (!createRedisBackend) return null;
-    backend = createRedisBackend({ connection: redisUrl, key: `bench:${process.pid}` });
+    backend = createRedisBackend({ connection: redisUrl, key: redisKey });
   }
   const hub = createHub(backend ? { backend } : {});
   const sse = createNodeSSE({});
@@ -104,7 +106,7 @@ export const ENTRANTS: Record<string, Entrant> = {
 
   'hub-sse-redis': {
     requires: '@sse/hub, @sse/node and @sse/redis createRedisBackend',
-    create: (options) => sseHub(options.redisUrl ?? 'redis://127.0.0.1:6379'),
+    create: (options) => sseHub(options.redisUrl ?? 'redis://127.0.0.1:6379', options.redisKey),
   },
 
   'hub-better-sse': {

@@ -68,17 +68,28 @@ export class ChildServer {
   /** Sends one command and waits for the reply of the matching kind. */
   ask(command: Command, replyType: string, timeoutMs = 600_000): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`child did not answer ${command.cmd}`)),
-        timeoutMs,
-      );
-      const onMessage = (m: Reply) => {
-        if (m.type !== replyType) return;
+      const done = () => {
         clearTimeout(timer);
         this.child.off('message', onMessage);
-        resolve(m);
+        this.child.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`child did not answer ${command.cmd}`));
+      }, timeoutMs);
+      // A child that reports an error (a cluster worker died) or exits will never answer.
+      const onMessage = (m: Reply) => {
+        if (m.type !== replyType && m.type !== 'error') return;
+        done();
+        if (m.type === 'error') reject(new Error(`child failed: ${m.error}`));
+        else resolve(m);
+      };
+      const onExit = (code: number | null) => {
+        done();
+        reject(new Error(`child exited with ${code} before answering ${command.cmd}`));
       };
       this.child.on('message', onMessage);
+      this.child.on('exit', onExit);
       this.child.send(command);
     });
   }

@@ -1,6 +1,8 @@
 // One load-generator process of the scale run: opens `count` idle SSE connections to
 // 127.0.0.1:<port> from source addresses 127.<g>.x.y (each source address has its
 // own ~28k ephemeral ports), keeps them open, counts the frames (heartbeats) they get.
+// Once armed, each connection records the publish-to-receive latency of the first
+// event carrying a `"t":<epoch ms>` stamp (one broadcast to everyone).
 // `node dist/scale-client.js <port> <count> <generator index>`; reports over IPC.
 import { connect, type Socket } from 'node:net';
 import { frameCounter } from './util';
@@ -20,13 +22,24 @@ const stats = {
   done: false,
 };
 const sockets: Socket[] = [];
+/** Latencies (ms) of the armed broadcast, one per connection that has it. */
+const latencies: number[] = [];
+/** The broadcast being awaited (0: none yet); each connection records each round once. */
+let round = 0;
+const STAMP = /"t":([\d.]+),/;
 let started = 0;
 let inflight = 0;
 let consecutive = 0;
 
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m: { cmd: string }) => {
-  if (m.cmd === 'stats') process.send?.({ type: 'stats', ...stats });
+  if (m.cmd === 'stats') process.send?.({ type: 'stats', ...stats, received: latencies.length });
+  if (m.cmd === 'arm') {
+    round++;
+    latencies.length = 0;
+    process.send?.({ type: 'armed' });
+  }
+  if (m.cmd === 'latencies') process.send?.({ type: 'latencies', values: latencies });
   if (m.cmd === 'exit') {
     for (const s of sockets) s.destroy();
     process.exit(0);
@@ -45,6 +58,9 @@ function openOne(i: number) {
   let open = false;
   let settled = false; // opened or failed: counted once (a failure fires 'error' then 'close')
   const countFrames = frameCounter();
+  // Text since the round was armed (a frame may arrive in pieces), and the last round seen.
+  let pending = '';
+  let doneRound = 0;
   const socket = connect({ host: '127.0.0.1', port, localAddress: source(i) }, () =>
     socket.write(REQUEST),
   );
@@ -60,6 +76,16 @@ function openOne(i: number) {
       pump();
     }
     stats.frames += countFrames(chunk);
+    if (round > doneRound) {
+      const now = performance.timeOrigin + performance.now();
+      pending += chunk.toString('latin1');
+      const m = STAMP.exec(pending);
+      if (m) {
+        latencies.push(now - Number(m[1]));
+        doneRound = round;
+        pending = '';
+      } else pending = pending.slice(-200); // heartbeats only: keep what a stamp could start in
+    }
   });
   const fail = (code: string) => {
     if (open) {

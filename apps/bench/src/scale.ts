@@ -1,107 +1,222 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChildServer, heapGrowth } from './load';
-import { fmt, type RunConfig, type SectionResult } from './util';
+import { startRedis } from './redis';
+import { fmt, percentile, type RunConfig, type SectionResult } from './util';
 
 /** Connections per load-generator process: well under the usual 20k open-file limit. */
 const PER_GENERATOR = 12_500;
+/** Descriptors each worker keeps for itself (IPC, Redis, /proc reads) below its limit. */
+const WORKER_RESERVE = 1_000;
 
 interface GenStats {
   opened: number;
   failed: number;
   closedAfterOpen: number;
   frames: number;
+  received: number;
   errors: Record<string, number>;
   done: boolean;
 }
 
-function ask(child: ChildProcess): Promise<GenStats> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string } & GenStats) => {
-      if (m.type !== 'stats') return;
+type Reply = { type: string } & Record<string, unknown>;
+
+/** Sends `cmd` to a load generator and waits for its reply of kind `replyType`. */
+function askGen<T>(child: ChildProcess, cmd: string, replyType: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: Reply) => {
+      if (m.type !== replyType) return;
       child.off('message', on);
-      resolve(m);
+      child.off('exit', onExit);
+      resolve(m as T);
+    };
+    const onExit = (code: number | null) => {
+      child.off('message', on);
+      reject(new Error(`load generator exited with ${code}`));
     };
     child.on('message', on);
-    child.send({ cmd: 'stats' });
+    child.once('exit', onExit);
+    child.send({ cmd });
   });
+}
+const stats = (gens: ChildProcess[]) =>
+  Promise.all(gens.map((g) => askGen<GenStats>(g, 'stats', 'stats')));
+
+/** This process's hard open-file limit (what a child can raise its soft limit to), or null. */
+export function hardFileLimit(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const hard = line ? Number(line.split(/\s{2,}/)[2]) : Number.NaN;
+    return Number.isFinite(hard) ? hard : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * The scale run: how many concurrent idle subscribers one Node process (@sse/node,
- * heartbeats on at the default 15 s) holds, with the load generators as separate
- * processes on 127.0.0.1. Children run with their open-file limit raised to the hard
- * limit (`ulimit -n $(ulimit -Hn)`); the result says what stopped the ramp.
+ * Workers needed to hold `target` connections when each process may open `limit`
+ * descriptors and keeps `reserve` of them for itself; at least one.
+ */
+export function workersFor(target: number, limit: number | null, reserve = WORKER_RESERVE): number {
+  if (limit === null || limit <= reserve) return 1;
+  return Math.max(1, Math.ceil(target / (limit - reserve)));
+}
+
+/** Broadcasts after the hold, one at a time. */
+const BROADCASTS = 3;
+
+/** One broadcast's publish-to-receive latencies over every connection. */
+interface Broadcast {
+  received: number;
+  gaveUp: boolean;
+  p50: number;
+  p99: number;
+  /** The largest latency: how long until the last subscriber had the event. */
+  last: number;
+}
+
+/**
+ * Arms every load generator, has the server publish one stamped event, and waits (up
+ * to 60 s) until `open` connections have it.
+ */
+async function broadcast(srv: ChildServer, gens: ChildProcess[], open: number): Promise<Broadcast> {
+  await Promise.all(gens.map((g) => askGen(g, 'arm', 'armed')));
+  await srv.ask({ cmd: 'send', events: 1, bytes: 100, stamp: true }, 'sent');
+  let received = 0;
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    received = (await stats(gens)).reduce((a, s) => a + s.received, 0);
+    if (received >= open) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const latencies = (
+    await Promise.all(gens.map((g) => askGen<{ values: number[] }>(g, 'latencies', 'latencies')))
+  ).flatMap((r) => r.values);
+  return {
+    received: latencies.length,
+    gaveUp: received < open,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    last: latencies.length ? latencies.reduce((a, b) => Math.max(a, b)) : Number.NaN,
+  };
+}
+
+const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MiB`;
+const kib = (bytes: number) => `${fmt(bytes / 1024, 2)} KiB`;
+
+/**
+ * The scale run: how many concurrent idle subscribers a cluster of Node workers holds
+ * (node:cluster, one shared listening socket; each worker runs @sse/hub on @sse/node
+ * with heartbeats at the default 15 s, the hub shared through @sse/redis on a
+ * redis-server the run starts), then one broadcast to all of them. The number of
+ * workers follows from the target and the per-process open-file limit. Load generators
+ * are separate processes on 127.0.0.1 that connect from many loopback source addresses.
+ * `--target=N` (default 50,000), `--workers=N` to override the derived count.
  */
 export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
-  const arg = process.argv.find((a) => a.startsWith('--target='));
-  const targetCount = arg ? Number(arg.slice(9)) : 50_000;
-  const server = await ChildServer.start('sse-node', {}, { raiseFileLimit: true });
-  if (typeof server === 'string') throw new Error(server);
+  const argNumber = (name: string) => {
+    const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+    return arg ? Number(arg.slice(name.length + 3)) : undefined;
+  };
+  const targetCount = argNumber('target') ?? 50_000;
+  const limit = hardFileLimit();
+  const workers = argNumber('workers') ?? workersFor(targetCount, limit);
+  const redis = await startRedis();
+  if (typeof redis === 'string') throw new Error(`the scale run needs Redis: ${redis}`);
   const gens: ChildProcess[] = [];
-  const t0 = performance.now();
+  let server: ChildServer | string = 'not started';
   try {
-    const fds0 = await server.ask({ cmd: 'fds' }, 'fds');
-    const m0 = await server.memory();
+    server = await ChildServer.start(
+      'hub-sse-redis',
+      { redisUrl: redis.url, redisKey: `scale:${process.pid}`, workers },
+      { raiseFileLimit: true },
+    );
+    if (typeof server === 'string') throw new Error(server);
+    const srv = server;
+    const fds0 = await srv.ask({ cmd: 'fds' }, 'fds');
+    const m0 = await srv.memory();
+    const t0 = performance.now();
     for (let g = 0, left = targetCount; left > 0; g++, left -= PER_GENERATOR)
       gens.push(
         fork(
           join(import.meta.dirname, 'scale-client.js'),
-          [String(server.port), String(Math.min(PER_GENERATOR, left)), String(g)],
+          [String(srv.port), String(Math.min(PER_GENERATOR, left)), String(g)],
           { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
         ),
       );
-    let stats: GenStats[] = [];
+    let ramp: GenStats[] = [];
     for (;;) {
-      stats = await Promise.all(gens.map(ask));
-      if (stats.every((s) => s.done)) break;
+      ramp = await stats(gens);
+      if (ramp.every((s) => s.done)) break;
       if (performance.now() - t0 > 600_000) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 500));
     }
     const rampSeconds = (performance.now() - t0) / 1000;
-    const sessions = await server.sessions();
-    const m1 = await server.memory();
-    const fds = await server.ask({ cmd: 'fds' }, 'fds');
+    // Connections the generators see open are subscribed a moment later (the hub's
+    // subscribe is asynchronous): wait for the workers to count them all.
+    const opened = ramp.reduce((a, s) => a + s.opened - s.closedAfterOpen, 0);
+    for (let i = 0; i < 100 && (await srv.sessions()) < opened; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const sessions = await srv.sessions();
+    const m1 = await srv.memory();
+    const fds = await srv.ask({ cmd: 'fds' }, 'fds');
     // Hold longer than one heartbeat period: every idle connection must get a heartbeat.
-    const before = stats.reduce((a, s) => a + s.frames, 0);
+    const before = ramp.reduce((a, s) => a + s.frames, 0);
     await new Promise((r) => setTimeout(r, 17_000));
-    const after = await Promise.all(gens.map(ask));
-    const heartbeats = after.reduce((a, s) => a + s.frames, 0) - before;
-    const open = after.reduce((a, s) => a + s.opened - s.closedAfterOpen, 0);
-    const m2 = await server.memory();
+    const held = await stats(gens);
+    const heartbeats = held.reduce((a, s) => a + s.frames, 0) - before;
+    const open = held.reduce((a, s) => a + s.opened - s.closedAfterOpen, 0);
+    const m2 = await srv.memory();
+
+    // Broadcasts, each published by one worker to every subscriber of every worker: the
+    // first one also pays for code that idle sessions never ran (cold JIT), so each of
+    // BROADCASTS rounds is reported.
+    const broadcasts: Broadcast[] = [];
+    for (let b = 0; b < BROADCASTS; b++) broadcasts.push(await broadcast(srv, gens, open));
     const errors: Record<string, number> = {};
-    for (const s of after)
+    for (const s of held)
       for (const [k, v] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + v;
-    const limit = fds.limit as number | null;
+    const perWorker = (fds.workers as { open: number; limit: number | null }[]) ?? [];
+    const full = perWorker.filter((w) => w.limit !== null && w.open >= w.limit - 200);
     const limitedBy =
       open >= targetCount
         ? `nothing: the target of ${fmt(targetCount)} was reached`
-        : limit !== null && (fds.open as number) >= limit - 200
-          ? `the server process's open-file limit (RLIMIT_NOFILE ${fmt(limit)}, the hard limit here, which the benchmark cannot raise): ${fmt(fds.open as number)} descriptors open, node:http's maxConnections set 100 below it so the process keeps descriptors for itself`
+        : full.length
+          ? `the open-file limit of ${full.length} of ${workers} workers (RLIMIT_NOFILE ${fmt(full[0]!.limit)} each, the hard limit here, which the benchmark cannot raise; node:http's maxConnections is set 100 below it)`
           : `connection failures: ${JSON.stringify(errors)}`;
-    const perConn = (m1.rss - m0.rss) / Math.max(1, sessions);
+    const per = (bytes: number) => bytes / Math.max(1, sessions);
+    const workerSessions = (
+      (await srv.ask({ cmd: 'count' }, 'count')).workers as {
+        sessions: number;
+      }[]
+    ).map((w) => fmt(w.sessions));
     const rows = [
       ['target', fmt(targetCount)],
-      ['sessions open on the server', fmt(sessions)],
+      [
+        'workers (node:cluster, hub shared through @sse/redis)',
+        `${workers} (open-file limit ${limit === null ? 'unknown' : fmt(limit)} per process, ${fmt(WORKER_RESERVE)} kept in reserve)`,
+      ],
+      ['sessions open on the workers', `${fmt(sessions)} (${workerSessions.join(' / ')})`],
       ['connections open at the load generators after the hold', fmt(open)],
       ['ramp time', `${fmt(rampSeconds, 1)} s`],
-      [
-        'server RSS idle before / with all sessions',
-        `${fmt(m0.rss / 2 ** 20, 1)} MiB / ${fmt(m1.rss / 2 ** 20, 1)} MiB`,
-      ],
-      ['server RSS per session', `${fmt(perConn / 1024, 1)} KiB`],
-      [
-        'server heap+external per session',
-        `${fmt(heapGrowth(m0, m1) / Math.max(1, sessions) / 1024, 1)} KiB`,
-      ],
-      ['server RSS after a 17 s hold (heartbeats flowing)', `${fmt(m2.rss / 2 ** 20, 1)} MiB`],
+      ['workers RSS idle before / with all sessions', `${mib(m0.rss)} / ${mib(m1.rss)}`],
+      ['RSS per session', kib(per(m1.rss - m0.rss))],
+      ['heap+external per session', kib(per(heapGrowth(m0, m1)))],
+      ['workers RSS after a 17 s hold (heartbeats flowing)', mib(m2.rss)],
       [
         'heartbeat frames received in the hold, per connection',
         fmt(heartbeats / Math.max(1, open), 2),
       ],
+      ...broadcasts.map((b, i) => [
+        `broadcast ${i + 1}: received by / p50 / p99 / the last subscriber`,
+        `${fmt(b.received)} of ${fmt(open)}${b.gaveUp ? ' (gave up after 60 s)' : ''} / ${fmt(b.p50, 1)} ms / ${fmt(b.p99, 1)} ms / ${fmt(b.last, 1)} ms`,
+      ]),
       [
-        'server open files before / at peak (limit)',
-        `${fmt(fds0.open as number)} / ${fmt(fds.open as number)} (${limit === null ? 'unknown' : fmt(limit)})`,
+        'worker open files before / at peak (limit per worker)',
+        `${fmt(fds0.open as number)} / ${fmt(fds.open as number)} (${perWorker.map((w) => fmt(w.limit)).join(' / ')})`,
       ],
       [
         'failed connection attempts',
@@ -113,19 +228,20 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
       name: 'scale',
       tables: [
         {
-          title:
-            'Scale: concurrent idle subscribers of one @sse/node process (heartbeat every 15 s)',
+          title: `Scale: concurrent idle subscribers of ${workers} @sse/node worker${workers === 1 ? '' : 's'} sharing one @sse/hub through @sse/redis (heartbeat every 15 s), then broadcasts to all`,
           columns: ['measure', 'value'],
           rows,
         },
       ],
       ratios: [],
       notes: [
-        `Load generators: ${gens.length} processes of up to ${fmt(PER_GENERATOR)} connections, from source addresses 127.<g>.x.y (loopback), each address far below its ephemeral-port range.`,
-        `At the measured RSS per session, ${fmt(targetCount)} sessions would need about ${fmt((m0.rss + perConn * targetCount) / 2 ** 30, 2)} GiB: an estimate, not a measurement, when the target was not reached.`,
+        `Load generators: ${gens.length} processes of up to ${fmt(PER_GENERATOR)} connections, from source addresses 127.<g>.x.y (loopback), each address far below its ephemeral-port range. They share the machine's cores with the workers and redis-server.`,
+        `Memory is the sum over the workers (the cluster primary only passes accepted sockets on). Each broadcast carries its publish time; each connection records when the event reached it; "the last subscriber" is the largest of those latencies. ${BROADCASTS} broadcasts one after another: the first also runs fan-out code that idle sessions never ran.`,
       ],
       data: {
         targetCount,
+        workers,
+        fileLimit: limit,
         sessions,
         open,
         rampSeconds,
@@ -135,12 +251,14 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
         fds0,
         fds,
         heartbeats,
+        broadcasts,
         errors,
         limitedBy,
       },
     };
   } finally {
     for (const g of gens) g.kill();
-    await server.stop();
+    if (typeof server !== 'string') await server.stop();
+    await redis.stop();
   }
 }
