@@ -33,7 +33,10 @@ let consecutive = 0;
 
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m: { cmd: string }) => {
-  if (m.cmd === 'stats') process.send?.({ type: 'stats', ...stats, received: latencies.length });
+  if (m.cmd === 'stats') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'stats', ...stats, received: latencies.length, cpuUs: user + system });
+  }
   if (m.cmd === 'arm') {
     round++;
     latencies.length = 0;

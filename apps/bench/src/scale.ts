@@ -16,6 +16,8 @@ interface GenStats {
   closedAfterOpen: number;
   frames: number;
   received: number;
+  /** The generator's own CPU time so far, in µs. */
+  cpuUs: number;
   errors: Record<string, number>;
   done: boolean;
 }
@@ -76,6 +78,10 @@ interface Broadcast {
   p99: number;
   /** The largest latency: how long until the last subscriber had the event. */
   last: number;
+  /** CPU time of all workers from publish to the last receipt, ms (includes idle heartbeats). */
+  serverCpuMs: number;
+  /** CPU time of all load generators over the same span, ms. */
+  clientCpuMs: number;
 }
 
 /**
@@ -84,6 +90,9 @@ interface Broadcast {
  */
 async function broadcast(srv: ChildServer, gens: ChildProcess[], open: number): Promise<Broadcast> {
   await Promise.all(gens.map((g) => askGen(g, 'arm', 'armed')));
+  const clientCpu = async () => (await stats(gens)).reduce((a, s) => a + s.cpuUs, 0);
+  const clientCpu0 = await clientCpu();
+  await srv.ask({ cmd: 'cpuStart' }, 'cpuStart');
   await srv.ask({ cmd: 'send', events: 1, bytes: 100, stamp: true }, 'sent');
   let received = 0;
   const deadline = performance.now() + 60_000;
@@ -92,6 +101,8 @@ async function broadcast(srv: ChildServer, gens: ChildProcess[], open: number): 
     if (received >= open) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  const cpu = await srv.ask({ cmd: 'cpuEnd' }, 'cpu');
+  const clientCpuMs = ((await clientCpu()) - clientCpu0) / 1000;
   const latencies = (
     await Promise.all(gens.map((g) => askGen<{ values: number[] }>(g, 'latencies', 'latencies')))
   ).flatMap((r) => r.values);
@@ -101,6 +112,8 @@ async function broadcast(srv: ChildServer, gens: ChildProcess[], open: number): 
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     last: latencies.length ? latencies.reduce((a, b) => Math.max(a, b)) : Number.NaN,
+    serverCpuMs: ((cpu.user as number) + (cpu.system as number)) / 1000,
+    clientCpuMs,
   };
 }
 
@@ -211,8 +224,8 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
         fmt(heartbeats / Math.max(1, open), 2),
       ],
       ...broadcasts.map((b, i) => [
-        `broadcast ${i + 1}: received by / p50 / p99 / the last subscriber`,
-        `${fmt(b.received)} of ${fmt(open)}${b.gaveUp ? ' (gave up after 60 s)' : ''} / ${fmt(b.p50, 1)} ms / ${fmt(b.p99, 1)} ms / ${fmt(b.last, 1)} ms`,
+        `broadcast ${i + 1}: received by / p50 / p99 / the last subscriber (CPU: workers, load generators)`,
+        `${fmt(b.received)} of ${fmt(open)}${b.gaveUp ? ' (gave up after 60 s)' : ''} / ${fmt(b.p50, 1)} ms / ${fmt(b.p99, 1)} ms / ${fmt(b.last, 1)} ms (${fmt(b.serverCpuMs)} ms, ${fmt(b.clientCpuMs)} ms)`,
       ]),
       [
         'worker open files before / at peak (limit per worker)',
@@ -236,7 +249,7 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
       ratios: [],
       notes: [
         `Load generators: ${gens.length} processes of up to ${fmt(PER_GENERATOR)} connections, from source addresses 127.<g>.x.y (loopback), each address far below its ephemeral-port range. They share the machine's cores with the workers and redis-server.`,
-        `Memory is the sum over the workers (the cluster primary only passes accepted sockets on). Each broadcast carries its publish time; each connection records when the event reached it; "the last subscriber" is the largest of those latencies. ${BROADCASTS} broadcasts one after another: the first also runs fan-out code that idle sessions never ran.`,
+        `Memory is the sum over the workers (the cluster primary only passes accepted sockets on). Each broadcast carries its publish time; each connection records when the event reached it; "the last subscriber" is the largest of those latencies. ${BROADCASTS} broadcasts one after another: the first also runs fan-out code that idle sessions never ran. The CPU in brackets is what the workers and the load generators spent from the publish to the last receipt: on 2 cores the broadcast cannot complete in less than about half their sum, and other jobs on the machine stretch it further.`,
       ],
       data: {
         targetCount,
