@@ -45,14 +45,16 @@ function askGen<T>(child: ChildProcess, cmd: string, replyType: string): Promise
 const stats = (gens: ChildProcess[]) =>
   Promise.all(gens.map((g) => askGen<GenStats>(g, 'stats', 'stats')));
 
-/** This process's hard open-file limit (what a child can raise its soft limit to), or null. */
+/** This process's hard open-file limit (what a child can raise its soft limit to; Infinity when unlimited), or null when unknown. */
 export function hardFileLimit(): number | null {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')
       .find((l) => l.startsWith('Max open files'));
-    const hard = line ? Number(line.split(/\s{2,}/)[2]) : Number.NaN;
-    return Number.isFinite(hard) ? hard : null;
+    const field = line?.split(/\s{2,}/)[2];
+    if (field === 'unlimited') return Number.POSITIVE_INFINITY;
+    const hard = Number(field);
+    return Number.isSafeInteger(hard) ? hard : null;
   } catch {
     return null;
   }
