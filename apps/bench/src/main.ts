@@ -1,8 +1,10 @@
 // `pnpm bench` / `npm run bench`: every benchmark side by side with the peers, in one
 // process run, against the built packages (dist). See docs/BENCHMARKS.md.
 //   --quick          small sizes, 3 repetitions: the smoke check npm test runs (no thresholds)
-//   --scale          the scale run only: max concurrent idle subscribers of one process
+//   --scale          the scale run only: idle subscribers of a cluster sharing a hub through
+//                    Redis, then broadcasts (--target=50000, --workers=N); --quick runs a tiny one
 //   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression
+//                    (and scale in quick mode)
 //   --no-write       print only; do not write results/ or docs/BENCHMARKS.md
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +39,8 @@ const cfg: RunConfig = { quick, reps: quick ? 3 : 7 };
 const appDir = join(import.meta.dirname, '..');
 const repoRoot = join(appDir, '..', '..');
 
-const SECTIONS: [string, (cfg: RunConfig) => Promise<SectionResult>][] = flag('scale')
+type Section = [string, (cfg: RunConfig) => Promise<SectionResult>];
+const SECTIONS: Section[] = flag('scale')
   ? [['scale', scaleBench]]
   : [
       ['bundle', () => bundleSizes()],
@@ -47,6 +50,8 @@ const SECTIONS: [string, (cfg: RunConfig) => Promise<SectionResult>][] = flag('s
       ['hub', hubBench],
       ['client', clientBench],
       ['compression', compressionBench],
+      // The scale run is its own command (--scale); the quick smoke runs a tiny cluster.
+      ...(quick ? [['scale', scaleBench] as Section] : []),
     ];
 
 function markdown(t: Table): string {

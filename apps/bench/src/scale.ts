@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChildServer, heapGrowth } from './load';
 import { startRedis } from './redis';
-import { fmt, percentile, type RunConfig, type SectionResult } from './util';
+import { fmt, percentile, type RunConfig, type SectionResult, unavailable } from './util';
 
 /** Connections per load-generator process: well under the usual 20k open-file limit. */
 const PER_GENERATOR = 12_500;
@@ -129,18 +129,22 @@ const kib = (bytes: number) => `${fmt(bytes / 1024, 2)} KiB`;
  * redis-server the run starts), then one broadcast to all of them. The number of
  * workers follows from the target and the per-process open-file limit. Load generators
  * are separate processes on 127.0.0.1 that connect from many loopback source addresses.
- * `--target=N` (default 50,000), `--workers=N` to override the derived count.
+ * `--target=N` (default 50,000), `--workers=N` to override the derived count. In quick
+ * mode (the CI smoke) it is a tiny cluster: 200 subscribers on 2 workers, no hold, one
+ * broadcast, so the cluster and Redis wiring are exercised in seconds.
  */
-export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
+export async function scaleBench(cfg: RunConfig): Promise<SectionResult> {
   const argNumber = (name: string) => {
     const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
     return arg ? Number(arg.slice(name.length + 3)) : undefined;
   };
-  const targetCount = argNumber('target') ?? 50_000;
+  const targetCount = argNumber('target') ?? (cfg.quick ? 200 : 50_000);
   const limit = hardFileLimit();
-  const workers = argNumber('workers') ?? workersFor(targetCount, limit);
+  const workers = argNumber('workers') ?? (cfg.quick ? 2 : workersFor(targetCount, limit));
+  const holdMs = cfg.quick ? 0 : 17_000;
+  const rounds = cfg.quick ? 1 : BROADCASTS;
   const redis = await startRedis();
-  if (typeof redis === 'string') throw new Error(`the scale run needs Redis: ${redis}`);
+  if (typeof redis === 'string') return unavailable('scale', `needs Redis: ${redis}`);
   const gens: ChildProcess[] = [];
   let server: ChildServer | string = 'not started';
   try {
@@ -180,7 +184,7 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
     const fds = await srv.ask({ cmd: 'fds' }, 'fds');
     // Hold longer than one heartbeat period: every idle connection must get a heartbeat.
     const before = ramp.reduce((a, s) => a + s.frames, 0);
-    await new Promise((r) => setTimeout(r, 17_000));
+    await new Promise((r) => setTimeout(r, holdMs));
     const held = await stats(gens);
     const heartbeats = held.reduce((a, s) => a + s.frames, 0) - before;
     const open = held.reduce((a, s) => a + s.opened - s.closedAfterOpen, 0);
@@ -190,7 +194,13 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
     // first one also pays for code that idle sessions never ran (cold JIT), so each of
     // BROADCASTS rounds is reported.
     const broadcasts: Broadcast[] = [];
-    for (let b = 0; b < BROADCASTS; b++) broadcasts.push(await broadcast(srv, gens, open));
+    for (let b = 0; b < rounds; b++) broadcasts.push(await broadcast(srv, gens, open));
+    // The smoke check has teeth: a tiny cluster that does not hold every connection or
+    // does not deliver a broadcast to all of them is broken, not slow.
+    if (cfg.quick && (open < targetCount || broadcasts.some((b) => b.received < open)))
+      throw new Error(
+        `the quick scale smoke lost connections or events: ${fmt(open)} of ${fmt(targetCount)} open, broadcasts received by ${broadcasts.map((b) => fmt(b.received)).join(', ')}`,
+      );
     const errors: Record<string, number> = {};
     for (const s of held)
       for (const [k, v] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + v;
@@ -220,10 +230,10 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
       ['workers RSS idle before / with all sessions', `${mib(m0.rss)} / ${mib(m1.rss)}`],
       ['RSS per session', kib(per(m1.rss - m0.rss))],
       ['heap+external per session', kib(per(heapGrowth(m0, m1)))],
-      ['workers RSS after a 17 s hold (heartbeats flowing)', mib(m2.rss)],
+      [`workers RSS after a ${fmt(holdMs / 1000)} s hold (heartbeats flowing)`, mib(m2.rss)],
       [
         'heartbeat frames received in the hold, per connection',
-        fmt(heartbeats / Math.max(1, open), 2),
+        holdMs ? fmt(heartbeats / Math.max(1, open), 2) : 'not checked (quick mode: no hold)',
       ],
       ...broadcasts.map((b, i) => [
         `broadcast ${i + 1}: received by / p50 / p99 / the last subscriber (CPU: workers, load generators)`,
@@ -251,7 +261,7 @@ export async function scaleBench(_cfg: RunConfig): Promise<SectionResult> {
       ratios: [],
       notes: [
         `Load generators: ${gens.length} processes of up to ${fmt(PER_GENERATOR)} connections, from source addresses 127.<g>.x.y (loopback), each address far below its ephemeral-port range. They share the machine's cores with the workers and redis-server.`,
-        `Memory is the sum over the workers (the cluster primary only passes accepted sockets on). Each broadcast carries its publish time; each connection records when the event reached it; "the last subscriber" is the largest of those latencies. ${BROADCASTS} broadcasts one after another: the first also runs fan-out code that idle sessions never ran. The CPU in brackets is what the workers and the load generators spent from the publish to the last receipt: on 2 cores the broadcast cannot complete in less than about half their sum, and other jobs on the machine stretch it further.`,
+        `Memory is the sum over the workers (the cluster primary only passes accepted sockets on). Each broadcast carries its publish time; each connection records when the event reached it; "the last subscriber" is the largest of those latencies. ${rounds === 1 ? 'One broadcast (quick mode)' : `${rounds} broadcasts one after another`}: the first also runs fan-out code that idle sessions never ran. The CPU in brackets is what the workers and the load generators spent from the publish to the last receipt: on 2 cores the broadcast cannot complete in less than about half their sum, and other jobs on the machine stretch it further.`,
       ],
       data: {
         targetCount,
