@@ -116,6 +116,7 @@ export async function encoderBench(cfg: RunConfig): Promise<SectionResult> {
         name: `encode vs eventsource-encoder, ${c.name}`,
         value: perSec(entrants[0]![0]) / perSec(entrants[1]![0]),
         target: 3,
+        floor: 'the same strings without injection checks (~3x, earlier probe)',
       },
       {
         name: `encode vs hono writeSSE (to a stream, whole cost), ${c.name}`,
@@ -125,6 +126,7 @@ export async function encoderBench(cfg: RunConfig): Promise<SectionResult> {
         name: `encode vs hono writeSSE formatting (stream cost minus the baseline), ${c.name}`,
         value: positiveRatio(formatting(entrants[3]![0]), formatting(entrants[2]![0])),
         target: 3,
+        floor: 'baseline row (ready frames to the same stream), subtracted',
       },
     );
   }
