@@ -52,6 +52,27 @@ describe('label cardinality', () => {
   });
 });
 
+describe('the series the alerts in docs/OPERATIONS.md use', () => {
+  it('counts hub resets for stale cursors and 503s past maxSessions', async () => {
+    const hub = createHub();
+    const factory = createSessionFactory({ heartbeat: false, maxSessions: 1 });
+    const registry = createMetrics().server(factory, { adapter: 'node' }).hub(hub);
+    const request = { method: 'GET', url: '/e', httpVersionMajor: 1 };
+    expect(factory.negotiate(request).kind).toBe('open');
+    // A cursor from another process's epoch is not covered by this history: a reset.
+    const session = factory.open(noop, { lastEventId: 'deadbeef-42' });
+    await hub.subscribe(session, 'feed');
+    expect(factory.negotiate(request).kind).toBe('busy');
+    expect(factory.negotiate(request).kind).toBe('busy');
+    const text = samples(prometheusText(registry.collect()));
+    expect(text.get('sse_hub_resets_total{hub="default"}')).toBe(hub.stats().resets);
+    expect(text.get('sse_hub_resets_total{hub="default"}')).toBe(1);
+    expect(text.get('sse_sessions_rejected_total{adapter="node"}')).toBe(2);
+    factory.closeAll();
+    await hub.close();
+  });
+});
+
 describe('prometheusText', () => {
   it('escapes label values and writes cumulative histogram buckets ending at +Inf = count', () => {
     const factory = createSessionFactory({ heartbeat: false, maxQueueBytes: 1 << 20 });
