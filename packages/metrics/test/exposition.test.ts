@@ -6,6 +6,7 @@ import { createWebSSE } from '@sse/web';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { listenLocal } from '../../server/test/net';
+import { until } from '../../server/test/support';
 import { createMetrics, metrics, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../src/index';
 
 const noop = { write: () => true, end() {}, abort() {} };
@@ -131,6 +132,42 @@ describe('metrics() on every binding', () => {
       expect(text).toContain('sse_sessions_open{adapter="node",encoding="identity"} 0');
       expect(text).toContain('sse_sessions_open{adapter="web",encoding="identity"} 0');
     } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('labels open sessions with the content coding they negotiated', async () => {
+    const compressed = createNodeSSE({ compression: ['gzip'], heartbeat: false });
+    const own = createMetrics().server(compressed, { adapter: 'node' });
+    const server = createServer((req, res) => {
+      if (req.url === '/metrics') return metrics(own)(req, res);
+      compressed(req, res);
+    });
+    const port = await listenLocal(server);
+    const gzip = new AbortController();
+    const plain = new AbortController();
+    try {
+      await fetch(`http://127.0.0.1:${port}/e`, {
+        headers: { 'Accept-Encoding': 'gzip' },
+        signal: gzip.signal,
+      });
+      await fetch(`http://127.0.0.1:${port}/e`, {
+        headers: { 'Accept-Encoding': 'identity' },
+        signal: plain.signal,
+      });
+      const text = samples(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      expect(text.get('sse_sessions_open{adapter="node",encoding="gzip"}')).toBe(1);
+      expect(text.get('sse_sessions_open{adapter="node",encoding="identity"}')).toBe(1);
+      gzip.abort();
+      plain.abort();
+      await until(() => compressed.factory.stats.open === 0);
+      const after = samples(prometheusText(own.collect()));
+      expect(after.get('sse_sessions_open{adapter="node",encoding="gzip"}')).toBe(0);
+      expect(after.get('sse_sessions_ended_total{adapter="node",reason="peer"}')).toBe(2);
+    } finally {
+      gzip.abort();
+      plain.abort();
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   });
