@@ -29,6 +29,10 @@ export type SSEErrorCode =
   | 'UNAUTHORIZED'
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_BUFFER_FULL'
+  /** A publish was written to the backend but its outcome is unknown (timeout, dropped connection): it may appear later. */
+  | 'PUBLISH_OUTCOME_UNKNOWN'
+  /** A stored entry the backend cannot turn into an event (another writer, an older version): skipped and reported. */
+  | 'INVALID_ENTRY'
   | 'INVALID_TOPIC';
 
 /**

@@ -62,6 +62,16 @@ export class RedisServer {
     });
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and commands are read later, nothing is answered until `resume()`. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT): it executes what it was sent meanwhile. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Kills the server at once (SIGKILL: no shutdown save), and waits for it to be gone. */
   kill(): Promise<void> {
     const child = this.child;
