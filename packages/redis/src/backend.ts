@@ -273,9 +273,12 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
         if (outage !== undefined && outage.kind === kind) outage.retries++;
         else {
           outage = { kind, since: Date.now(), retries: 0 };
+          const timedOut = (error as Error).message === 'Command timed out';
           const why = refused
             ? `Redis refused to read (${error.message})`
-            : `connection lost (${readerCause || (error as Error).message})`;
+            : timedOut
+              ? `no reply within ${o.blockMs + o.commandTimeoutMs} ms`
+              : `connection lost (${readerCause || 'closed'})`;
           report.error(
             new SSEError(
               'BACKEND_UNAVAILABLE',

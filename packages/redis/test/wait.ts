@@ -2,8 +2,8 @@ import type { HubEvent } from '@sse/hub';
 import type { RedisBackend } from '../src/index';
 
 /** Resolves when `check` holds, yielding to I/O between checks (a condition, never a fixed sleep). */
-export async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+export async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 /** Records what `backend` fans out; `until(n)` resolves once `n` events arrived, checking on every arrival. */
