@@ -33,6 +33,8 @@ export type SSEErrorCode =
   | 'PUBLISH_OUTCOME_UNKNOWN'
   /** A stored entry the backend cannot turn into an event (another writer, an older version): skipped and reported. */
   | 'INVALID_ENTRY'
+  /** A backend's reader fell behind its bounded history: events it never read were trimmed. Reported, never silent. */
+  | 'EVENTS_LOST'
   | 'INVALID_TOPIC';
 
 /**

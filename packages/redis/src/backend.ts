@@ -66,6 +66,8 @@ export interface RedisBackend extends Backend {
 export interface RedisBackendStats {
   /** Stream entries skipped (by the reader or a replay) because they cannot be sent; each reported once. */
   skipped: number;
+  /** Times the reader found entries trimmed before it could read them (`EVENTS_LOST`, each reported). */
+  gaps: number;
 }
 
 /**
@@ -132,6 +134,7 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
   const stopping = new AbortController();
   let closed = false;
   let lastId: string | undefined;
+  let gaps = 0;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
@@ -180,27 +183,34 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
    * it or may still run it, and nothing can tell which.
    */
   async function command<T>(what: string, run: () => Promise<T>, sideEffects = false): Promise<T> {
-    await connected(writer, what);
-    // ioredis writes a command synchronously when (and only when) the connection is
-    // ready; otherwise it rejects it unsent (offline queue off) or as closed.
-    const sent = writer.status === 'ready';
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof SSEError) throw error;
-      const message = (error as Error).message;
-      if (!(sideEffects && sent) || isReplyError(error) || NOT_SENT.test(message)) {
+    for (let attempt = 0; ; attempt++) {
+      // A second attempt waits for the next connection, as if it had been down.
+      await connected(writer, what, attempt === 0 ? undefined : nextReady(writer));
+      // ioredis writes a command synchronously when (and only when) the connection is
+      // ready; otherwise it rejects it unsent (offline queue off) or as closed.
+      const sent = writer.status === 'ready';
+      try {
+        return await run();
+      } catch (error) {
+        if (error instanceof SSEError) throw error;
+        const message = (error as Error).message;
+        // The socket closed under a 'ready' status (the close not yet handled): nothing
+        // was sent, so wait for the reconnect instead of failing at once (and instead of
+        // letting a caller's retry loop spin without giving ioredis a turn).
+        if (NOT_SENT.test(message) && attempt === 0) continue;
+        if (!(sideEffects && sent) || isReplyError(error) || NOT_SENT.test(message)) {
+          throw new SSEError(
+            'BACKEND_UNAVAILABLE',
+            `Redis failed to ${what}: ${message}.${sideEffects ? ' Nothing was stored; retry later.' : ''}`,
+            { cause: error },
+          );
+        }
         throw new SSEError(
-          'BACKEND_UNAVAILABLE',
-          `Redis failed to ${what}: ${message}.${sideEffects ? ' Nothing was stored; retry later.' : ''}`,
+          'PUBLISH_OUTCOME_UNKNOWN',
+          `Redis failed to ${what} after the command was sent (${message}): it may or may not be stored, and may still appear. Retry only if a duplicate is acceptable.`,
           { cause: error },
         );
       }
-      throw new SSEError(
-        'PUBLISH_OUTCOME_UNKNOWN',
-        `Redis failed to ${what} after the command was sent (${message}): it may or may not be stored, and may still appear. Retry only if a duplicate is acceptable.`,
-        { cause: error },
-      );
     }
   }
 
@@ -242,15 +252,24 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
           lastId = await newestId(reader);
           markReady();
         }
-        const reply = (await reader.xread(
-          'COUNT',
-          o.batch,
-          'BLOCK',
-          o.blockMs,
-          'STREAMS',
-          o.key,
-          lastId,
-        )) as [string, StreamEntry[]][] | null;
+        // First without blocking, atomically with a check that lastId is still stored:
+        // while it is, nothing after it can have been trimmed (Redis trims oldest first).
+        // A reader that fell further behind than the history lost events: say so.
+        const from = lastId;
+        let entries = await readChecked(from);
+        if (entries.length === 0) {
+          // Caught up: a blocking read is woken by the next XADD, which cannot trim it.
+          const reply = (await reader.xread(
+            'COUNT',
+            o.batch,
+            'BLOCK',
+            o.blockMs,
+            'STREAMS',
+            o.key,
+            from,
+          )) as [string, StreamEntry[]][] | null;
+          entries = reply?.[0]?.[1] ?? [];
+        }
         delay = 50;
         if (outage !== undefined) {
           const seconds = ((Date.now() - outage.since) / 1000).toFixed(1);
@@ -260,7 +279,7 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
           outage = undefined;
           readerCause = '';
         }
-        for (const entry of reply?.[0]?.[1] ?? []) {
+        for (const entry of entries) {
           lastId = entry[0];
           const event = toEvent(entry);
           if (event !== undefined) for (const listener of listeners) listener(event);
@@ -294,9 +313,38 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
   }
   void readLoop();
 
+  /**
+   * The entries after `from`, read without blocking; reports (and counts) a gap when
+   * `from` itself was trimmed away before they were read, since entries after it may
+   * have gone with it.
+   */
+  async function readChecked(from: string): Promise<StreamEntry[]> {
+    const replies = (await reader
+      .multi()
+      .xrange(o.key, from, from)
+      .xread('COUNT', o.batch, 'STREAMS', o.key, from)
+      .exec()) as [Error | null, unknown][] | null;
+    const [kept, read] = replies ?? [];
+    if (kept?.[0] || read?.[0]) throw kept?.[0] ?? read?.[0];
+    const entries = (read?.[1] as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? [];
+    if (entries.length === 0) return entries;
+    const stillStored =
+      from === ORIGIN ? await nothingTrimmed(reader) : (kept?.[1] as unknown[]).length === 1;
+    if (!stillStored) {
+      gaps++;
+      report.error(
+        new SSEError(
+          'EVENTS_LOST',
+          `reader: fell behind by more than the history (maxLen ${o.maxLen}): entries after ${from} were trimmed before it read them, so live subscribers of this process missed them. Raise maxLen, or find why the reader lags.`,
+        ),
+      );
+    }
+    return entries;
+  }
+
   /** True when the stream never lost an entry to trimming (so `0-0` still resumes losslessly). */
-  async function nothingTrimmed(): Promise<boolean> {
-    const info = (await writer.call('XINFO', 'STREAM', o.key).catch((error: Error) => {
+  async function nothingTrimmed(client: Redis = writer): Promise<boolean> {
+    const info = (await client.call('XINFO', 'STREAM', o.key).catch((error: Error) => {
       if (/no such key/i.test(error.message)) return null;
       throw error;
     })) as (string | number)[] | null;
@@ -313,7 +361,7 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
     },
 
     stats(): RedisBackendStats {
-      return { skipped: report.skipped };
+      return { skipped: report.skipped, gaps };
     },
 
     append(topic: string, message: Omit<Message, 'id'>): Promise<string> {

@@ -1,11 +1,12 @@
+import { isSSEError } from '@sse/core';
 import { createHub } from '@sse/hub';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordingSession } from '../../hub/src/fake-session.test-helper';
 import { createRedisBackend } from '../src/index';
 import { itNeedsHubHandoff } from './hub-handoff';
 import { RedisProxy } from './proxy';
 import { RedisServer, SKIP_REASON } from './redis-server';
-import { until } from './wait';
+import { collect, until } from './wait';
 
 /**
  * Needs the hub's per-subscription exactly-once handoff (the hub never sends a
@@ -62,5 +63,43 @@ describe.skipIf(SKIP_REASON !== '')(
         },
       );
     }
+
+    it('a reader that falls behind by more than the history reports EVENTS_LOST once, never a silent gap', async () => {
+      // Stream nodes of 4 entries, so that MAXLEN ~ 4 trims within a few publishes.
+      const redis = await RedisServer.start(false, ['--stream-node-max-entries', '4']);
+      const proxy = await RedisProxy.start(redis.port);
+      const key = 'lag:gap';
+      const writer = createRedisBackend({ connection: redis.url, key, maxLen: 4 });
+      const errors: unknown[] = [];
+      const lagging = createRedisBackend({
+        connection: proxy.url,
+        key,
+        blockMs: 200,
+        onError: (e) => errors.push(e),
+      });
+      const seen = collect(lagging);
+      try {
+        await lagging.ready();
+        const ids = [await writer.append('t', { data: '0' })];
+        await seen.until(1);
+        proxy.hold(':reader');
+        for (let i = 1; i <= 20; i++) ids.push(await writer.append('t', { data: `${i}` }));
+        proxy.release(':reader');
+        await until(() => lagging.position() === ids[20]);
+        expect(errors.filter((e) => isSSEError(e, 'EVENTS_LOST')).length).toBe(1);
+        expect(lagging.stats().gaps).toBe(1);
+        // What it did deliver is in order, each once, and ends with the newest.
+        const got = seen.events.map((e) => e.id);
+        expect(got.every((id, i) => i === 0 || lagging.compare(id, got[i - 1] as string) > 0)).toBe(
+          true,
+        );
+        expect(got.every((id) => ids.includes(id))).toBe(true);
+        expect(got.length).toBeLessThan(ids.length);
+      } finally {
+        await Promise.all([writer.close(), lagging.close()]);
+        await proxy.close();
+        await redis.stop();
+      }
+    });
   },
 );
