@@ -7,4 +7,5 @@ import { it } from 'vitest';
  * the suite stays green and says so; after the merge, set this to `it`: a test that
  * still fails then is a real failure, and one that passes under `it.fails` fails.
  */
-export const itNeedsHubHandoff = it.fails;
+export const itNeedsHubHandoff: (name: string, fn: () => Promise<void>, timeout?: number) => void =
+  it.fails;
