@@ -252,24 +252,7 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
           lastId = await newestId(reader);
           markReady();
         }
-        // First without blocking, atomically with a check that lastId is still stored:
-        // while it is, nothing after it can have been trimmed (Redis trims oldest first).
-        // A reader that fell further behind than the history lost events: say so.
-        const from = lastId;
-        let entries = await readChecked(from);
-        if (entries.length === 0) {
-          // Caught up: a blocking read is woken by the next XADD, which cannot trim it.
-          const reply = (await reader.xread(
-            'COUNT',
-            o.batch,
-            'BLOCK',
-            o.blockMs,
-            'STREAMS',
-            o.key,
-            from,
-          )) as [string, StreamEntry[]][] | null;
-          entries = reply?.[0]?.[1] ?? [];
-        }
+        const entries = await readChecked(lastId);
         delay = 50;
         if (outage !== undefined) {
           const seconds = ((Date.now() - outage.since) / 1000).toFixed(1);
@@ -314,22 +297,26 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
   void readLoop();
 
   /**
-   * The entries after `from`, read without blocking; reports (and counts) a gap when
-   * `from` itself was trimmed away before they were read, since entries after it may
-   * have gone with it.
+   * The entries after `from` (waiting up to `blockMs` for some), read right after a
+   * check that `from` is still stored, in one pipeline (one round trip). While it is,
+   * nothing after it can have been trimmed (Redis trims the oldest first); when it is
+   * not, entries after it may have gone with it: a reader that fell further behind
+   * than the history lost events, and says so (`EVENTS_LOST`, counted in `gaps`).
    */
   async function readChecked(from: string): Promise<StreamEntry[]> {
     const replies = (await reader
-      .multi()
+      .pipeline()
       .xrange(o.key, from, from)
-      .xread('COUNT', o.batch, 'STREAMS', o.key, from)
+      .xread('COUNT', o.batch, 'BLOCK', o.blockMs, 'STREAMS', o.key, from)
       .exec()) as [Error | null, unknown][] | null;
     const [kept, read] = replies ?? [];
     if (kept?.[0] || read?.[0]) throw kept?.[0] ?? read?.[0];
     const entries = (read?.[1] as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? [];
     if (entries.length === 0) return entries;
     const stillStored =
-      from === ORIGIN ? await nothingTrimmed(reader) : (kept?.[1] as unknown[]).length === 1;
+      from === ORIGIN
+        ? await nothingTrimmed(reader)
+        : ((kept?.[1] as unknown[] | undefined) ?? []).length === 1;
     if (!stillStored) {
       gaps++;
       report.error(
