@@ -102,6 +102,7 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
     'blockMs',
     'batch',
     'unavailableAfterMs',
+    'commandTimeoutMs',
     'maxRetryDelayMs',
   ] as const) {
     if (!(Number.isSafeInteger(o[name]) && o[name] > 0)) {

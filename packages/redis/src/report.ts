@@ -25,7 +25,18 @@ export function createReporter(onError: ((error: unknown) => void) | undefined) 
           error: (error) => console.error(`[@sse/redis] ${oneLine(error.message)}`),
           recovered: (message) => console.error(`[@sse/redis] ${oneLine(message)}`),
         }
-      : { error: onError, recovered: () => {} };
+      : {
+          error: (error) => {
+            // A throwing onError must not end the reader's loop (nor become an
+            // unhandled rejection in it): the failure is printed instead.
+            try {
+              onError(error);
+            } catch (thrown) {
+              console.error('[@sse/redis] onError threw while reporting:', error.message, thrown);
+            }
+          },
+          recovered: () => {},
+        };
   const reported = new Set<string>();
   let skipped = 0;
   return {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedisBackend } from '../src/index';
 import { RedisServer, SKIP_REASON } from './redis-server';
@@ -51,6 +52,36 @@ describe.skipIf(SKIP_REASON !== '')(
         expect(lines[1]).toMatch(/^\[@sse\/redis\] reader: recovered after \d+ retries/);
         for (const line of lines) expect(line).not.toContain('\n');
       } finally {
+        await backend.close();
+        await redis.stop();
+      }
+    });
+
+    it('an onError that throws neither stops the reader nor leaves a rejection unhandled', async () => {
+      const redis = await RedisServer.start();
+      const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const key = 'logger:throws';
+      const backend = createRedisBackend({
+        connection: redis.url,
+        key,
+        blockMs: 200,
+        onError: () => {
+          throw new Error('broken handler');
+        },
+      });
+      const seen = collect(backend);
+      const raw = new Redis(redis.url);
+      try {
+        await backend.ready();
+        await raw.xadd(key, '*', 't', 'a', 'm', 'null'); // the reader reports it; the handler throws
+        const after = (await raw.xadd(key, '*', 't', 'a', 'm', '{"data":"after"}')) as string;
+        await seen.until(1);
+        expect(seen.events.map((e) => e.id)).toEqual([after]);
+        // The throw is not lost either: one line says so.
+        expect(spy).toHaveBeenCalledTimes(1);
+        expect(String(spy.mock.calls[0]?.[0])).toContain('onError threw');
+      } finally {
+        raw.disconnect();
         await backend.close();
         await redis.stop();
       }
