@@ -94,15 +94,11 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
-/** True when `text[start, end)` is one or more ASCII digits, the only `retry` value the spec accepts. */
-function isDigits(text: string, start: number, end: number): boolean {
-  if (start === end) return false;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+/**
+ * One or more ASCII digits, the only `retry` value the spec accepts (`\d` without the `u`
+ * flag, as with it, is [0-9] only: no other script's digits).
+ */
+const DIGITS = /^\d+$/;
 
 /**
  * Creates a decoder for one event stream. Bytes are decoded as UTF-8 by one streaming
@@ -256,7 +252,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         } else if (text.startsWith('retry', start)) {
           // ASCII digits only; values a double cannot hold exactly are ignored rather
           // than rounded (the spec sets no maximum).
-          if (onRetry && isDigits(value, 0, value.length)) {
+          if (onRetry && DIGITS.test(value)) {
             const ms = Number(value);
             if (Number.isSafeInteger(ms)) onRetry(ms);
           }
