@@ -157,7 +157,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   /** The unterminated line completed by `tail`; the pending buffers are emptied. */
   function takePending(tail: string): string {
     pieces.push(tail);
-    const whole = blocks.length === 0 ? pieces.join('') : blocks.join('') + pieces.join('');
+    const whole = blocks.join('') + pieces.join('');
     dropPending();
     return whole;
   }
@@ -227,7 +227,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       // A comment. Sliced only when someone listens.
       if (onComment) {
         const from = text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1;
-        onComment(from < end ? text.slice(from, end) : '');
+        onComment(text.slice(from, end));
       }
       return;
     }
@@ -239,7 +239,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     // One space after the colon is dropped. The char at `end` is a terminator or nothing,
     // never a space, so peeking there is safe.
     const from = text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
-    const value = from < end ? text.slice(from, end) : '';
+    const value = text.slice(from, end);
     // Field names are case-sensitive and compared literally: by length, then in place
     // (no slice of the name).
     switch (colon - start) {
@@ -268,21 +268,12 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   }
 
   function appendData(value: string): void {
-    if (dataLines === 0) {
-      if (value.length > maxEventSize) {
-        eventTooLarge(value.length);
-        return;
-      }
-      data = value;
-    } else {
-      const size = data.length + 1 + value.length;
-      if (size > maxEventSize) {
-        eventTooLarge(size);
-        return;
-      }
-      data = data + '\n' + value;
+    const size = dataLines === 0 ? value.length : data.length + 1 + value.length;
+    if (size > maxEventSize) {
+      eventTooLarge(size);
+      return;
     }
-    dataLines++;
+    data = dataLines++ === 0 ? value : data + '\n' + value;
   }
 
   /** Parses decoded text: complete lines now, the unterminated rest into `pieces`. */
@@ -356,7 +347,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         text.charCodeAt(pos + 3) === 97
       ) {
         const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
-        appendData(from < end ? text.slice(from, end) : '');
+        appendData(text.slice(from, end));
         if (gen !== generation) return;
         if (end === lf && text.charCodeAt(end + 1) === LF) {
           // `data: x` then a blank line, the shape of most events: dispatch right away
@@ -384,7 +375,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   /** Buffers the unterminated tail `text[from, to)`, enforcing both limits on it. */
   function keep(text: string, from: number, to: number): void {
     if (from === to) return;
-    pieces.push(from === 0 && to === text.length ? text : text.slice(from, to));
+    pieces.push(text.slice(from, to));
     pendingLength += to - from;
     if (pieces.length === PIECES_PER_BLOCK) {
       blocks.push(pieces.join(''));
