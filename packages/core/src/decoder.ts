@@ -340,11 +340,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         return;
       } else if (
         // `data:` inline: the hot line of every stream.
-        text.charCodeAt(pos) === 100 &&
-        text.charCodeAt(pos + 4) === COLON &&
-        text.charCodeAt(pos + 1) === 97 &&
-        text.charCodeAt(pos + 2) === 116 &&
-        text.charCodeAt(pos + 3) === 97
+        text.startsWith('data:', pos)
       ) {
         const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
         appendData(text.slice(from, end));
