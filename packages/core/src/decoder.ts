@@ -296,28 +296,6 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     let cr = text.indexOf('\r', pos);
     let lf = text.indexOf('\n', pos);
 
-    if (pendingLength > 0) {
-      // Finish the line that earlier chunks started.
-      const end = cr === -1 ? lf : lf === -1 || cr < lf ? cr : lf;
-      if (end === -1) {
-        keep(text, pos, length);
-        return;
-      }
-      const whole = takePending(text.slice(pos, end));
-      if (whole.length > maxLineLength) {
-        lineTooLong(whole.length);
-        return;
-      }
-      // Never empty: only non-empty slices are kept pending.
-      line(whole, 0, whole.length);
-      if (gen !== generation) return;
-      pos = end + 1;
-      if (end === cr) {
-        if (pos === length) skipLF = true;
-        else if (text.charCodeAt(pos) === LF) pos++;
-      }
-    }
-
     while (true) {
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       let end: number;
@@ -332,7 +310,17 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
           end = lf;
         } else end = cr;
       }
-      if (end === pos) {
+      if (pendingLength > 0) {
+        // Finish the line that earlier chunks started (never empty: only non-empty slices
+        // are kept pending, so even a terminator right here ends a line, not an event).
+        const whole = takePending(text.slice(pos, end));
+        if (whole.length > maxLineLength) {
+          lineTooLong(whole.length);
+          return;
+        }
+        line(whole, 0, whole.length);
+        if (gen !== generation) return;
+      } else if (end === pos) {
         dispatch();
         if (gen !== generation) return;
       } else if (end - pos > maxLineLength) {
@@ -340,7 +328,11 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         return;
       } else if (
         // `data:` inline: the hot line of every stream.
-        text.startsWith('data:', pos)
+        text.charCodeAt(pos) === 100 &&
+        text.charCodeAt(pos + 4) === COLON &&
+        text.charCodeAt(pos + 1) === 97 &&
+        text.charCodeAt(pos + 2) === 116 &&
+        text.charCodeAt(pos + 3) === 97
       ) {
         const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
         appendData(text.slice(from, end));
