@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getHeapStatistics } from 'node:v8';
 import { runPrimary } from './cluster-primary';
 import { corpora } from './corpora';
-import { ENTRANTS, type Entrant, type Publisher } from './entrants';
+import { ENTRANTS, type Entrant, type MetricsMode, type Publisher } from './entrants';
 import { tick } from './util';
 
 const [name, rawOptions] = process.argv.slice(2);
@@ -21,6 +21,7 @@ const options = JSON.parse(rawOptions ?? '{}') as {
   redisKey?: string;
   /** Run as the primary of this many workers (node:cluster) that run this entrant. */
   workers?: number;
+  metrics?: MetricsMode;
 };
 
 /** Everything the child can be asked over IPC. */

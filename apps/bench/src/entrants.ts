@@ -20,6 +20,8 @@ export interface Entrant {
     redisUrl?: string;
     /** The @sse/redis stream key; processes that share a hub pass the same one. */
     redisKey?: string;
+    /** Which metric exports to run alongside (`hub-sse` only): see `watchMetrics`. */
+    metrics?: MetricsMode;
   }): Promise<{ server: Server; publisher: Publisher } | null>;
 }
 
@@ -62,8 +64,45 @@ interface HubLike {
   subscribe(s: SessionLike, topic: string): Promise<unknown>;
 }
 
+/** Metric exports the hub entrant can run: none, Prometheus, OpenTelemetry, or both. */
+export type MetricsMode = 'off' | 'prometheus' | 'otel' | 'both';
+
+/**
+ * Turns on the `@sse/metrics` exports for one handler and hub, read as production
+ * reads them: the Prometheus text rendered every second (one scrape), the OpenTelemetry
+ * SDK collecting every second into its in-memory exporter.
+ */
+async function watchMetrics(mode: MetricsMode, sse: unknown, hub: unknown): Promise<boolean> {
+  if (mode === 'off') return true;
+  const metrics = await tryImport('@sse/metrics');
+  const sdk = await tryImport('@opentelemetry/sdk-metrics');
+  if (!metrics || !sdk) return false;
+  const m = metrics as unknown as typeof import('@sse/metrics');
+  const registry = m
+    .createMetrics()
+    .server(sse as never, { adapter: 'node' })
+    .hub(hub as never);
+  if (mode === 'prometheus' || mode === 'both') {
+    setInterval(() => m.prometheusText(registry.collect()), 1000).unref();
+  }
+  if (mode === 'otel' || mode === 'both') {
+    const s = sdk as unknown as typeof import('@opentelemetry/sdk-metrics');
+    const exporter = new s.InMemoryMetricExporter(s.AggregationTemporality.CUMULATIVE);
+    const reader = new s.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1000 });
+    const provider = new s.MeterProvider({ readers: [reader] });
+    m.observeWithMeter(registry, provider.getMeter('bench'));
+    // Keep only the latest export, as a real exporter would ship and forget it.
+    setInterval(() => exporter.reset(), 1000).unref();
+  }
+  return true;
+}
+
 /** @sse/hub on @sse/node sessions, with the in-memory backend or @sse/redis. */
-async function sseHub(redisUrl?: string, redisKey = `bench:${process.pid}`) {
+async function sseHub(
+  redisUrl?: string,
+  metrics: MetricsMode = 'off',
+  redisKey = `bench:${process.pid}`,
+) {
   const node = await tryImport('@sse/node');
   const hubMod = await tryImport('@sse/hub');
   const createNodeSSE = node?.createNodeSSE as
@@ -82,6 +121,7 @@ async function sseHub(redisUrl?: string, redisKey = `bench:${process.pid}`) {
   }
   const hub = createHub(backend ? { backend } : {});
   const sse = createNodeSSE({});
+  if (!(await watchMetrics(metrics, sse, hub))) return null;
   const r = registry<SessionLike>();
   const server = createServer((req, res) => {
     const session = sse(req, res);
@@ -101,12 +141,13 @@ async function sseHub(redisUrl?: string, redisKey = `bench:${process.pid}`) {
 export const ENTRANTS: Record<string, Entrant> = {
   'hub-sse': {
     requires: '@sse/hub createHub and @sse/node createNodeSSE',
-    create: () => sseHub(),
+    create: (options) => sseHub(undefined, options.metrics),
   },
 
   'hub-sse-redis': {
     requires: '@sse/hub, @sse/node and @sse/redis createRedisBackend',
-    create: (options) => sseHub(options.redisUrl ?? 'redis://127.0.0.1:6379', options.redisKey),
+    create: (options) =>
+      sseHub(options.redisUrl ?? 'redis://127.0.0.1:6379', 'off', options.redisKey),
   },
 
   'hub-better-sse': {

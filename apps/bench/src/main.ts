@@ -3,8 +3,8 @@
 //   --quick          small sizes, 3 repetitions: the smoke check npm test runs (no thresholds)
 //   --scale          the scale run only: idle subscribers of a cluster sharing a hub through
 //                    Redis, then broadcasts (--target=50000, --workers=N); --quick runs a tiny one
-//   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression
-//                    (and scale in quick mode)
+//   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression,
+//                    metrics (and scale in quick mode)
 //   --no-write       print only; do not write results/ or docs/BENCHMARKS.md
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { compressionBench } from './compression';
 import { decoderBench } from './decoder';
 import { encoderBench } from './encoder';
 import { hubBench } from './hub';
+import { metricsBench } from './metrics';
 import { scaleBench } from './scale';
 import { serverBench } from './server';
 import {
@@ -50,6 +51,7 @@ const SECTIONS: Section[] = flag('scale')
       ['hub', hubBench],
       ['client', clientBench],
       ['compression', compressionBench],
+      ['metrics', metricsBench],
       // The scale run is its own command (--scale); the quick smoke runs a tiny cluster.
       ...(quick ? [['scale', scaleBench] as Section] : []),
     ];

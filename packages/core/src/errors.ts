@@ -32,6 +32,12 @@ export type SSEErrorCode =
   | 'UNAUTHORIZED'
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_BUFFER_FULL'
+  /** A publish was written to the backend but its outcome is unknown (timeout, dropped connection): it may appear later. */
+  | 'PUBLISH_OUTCOME_UNKNOWN'
+  /** A stored entry the backend cannot turn into an event (another writer, an older version): skipped and reported. */
+  | 'INVALID_ENTRY'
+  /** A backend's reader fell behind its bounded history: events it never read were trimmed. Reported, never silent. */
+  | 'EVENTS_LOST'
   | 'INVALID_TOPIC';
 
 /**
