@@ -357,7 +357,7 @@ export async function hubBench(cfg: RunConfig): Promise<SectionResult> {
     ],
     ratios,
     notes: [
-      "The write floor is the least a broadcast server can do: encode each event once into a Buffer and hand it to every response's res.write. The hub's target is its server CPU per delivery within 5 % of it.",
+      "The write floor is the least a broadcast server can do: encode each event once into a Buffer and hand it to every response's res.write. The hub's target is its server CPU per delivery within 5 % of it, decided on floor/hub pairs run back to back in alternating order (the sequential table drifts with the machine's load).",
       `Broadcast latency is measured at saturation (publishing as fast as the server accepts), so it includes queueing, and each entrant runs at its own rate; the fixed-rate table compares latency at one offered load. The load generator (one process, sharing the 2 cores with the server) parses every frame on ${SAMPLE} connections for latency and only counts bytes on the others; server CPU per delivery is the cost on the server side alone.`,
     ],
     data,
