@@ -42,7 +42,8 @@ function nodeBindings(env: unknown): { incoming: NodeRequest; outgoing: NodeResp
  */
 class HeadFirstSink implements SessionSink {
   inner: ResponseSink | undefined;
-  pending: Uint8Array[] = [];
+  /** Bytes of a graceful end before the head (made only then: most sessions never need it). */
+  pending: Uint8Array[] | undefined;
   ended = false;
   aborted = false;
   /** A real failure (a handler that threw, a failed write), reported as the host reports one. */
@@ -50,7 +51,7 @@ class HeadFirstSink implements SessionSink {
 
   write(chunk: Uint8Array): boolean {
     if (this.inner) return this.inner.write(chunk);
-    this.pending.push(chunk);
+    (this.pending ??= []).push(chunk);
     return false;
   }
 
@@ -163,12 +164,12 @@ function writeHead<State>(
   if (final.headers.get(ALREADY_SENT) !== 'true' || outgoing.headersSent) {
     // The host answered with another response: the stream never started.
     sink.aborted = true;
-    sink.pending = [];
+    sink.pending = undefined;
     session.fail(new Error('The route response was replaced after sse() returned it.'));
     return;
   }
   if (sink.aborted || outgoing.destroyed) {
-    sink.pending = [];
+    sink.pending = undefined;
     if (sink.failure && !outgoing.destroyed) {
       // As the host answers a body that fails before its first byte: a 500 with the message.
       outgoing.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -184,8 +185,8 @@ function writeHead<State>(
     headRecord(final.headers, negotiation.headers, incoming.httpVersionMajor === 2),
   );
   const inner = new ResponseSink(outgoing, negotiation.encoding);
-  for (const chunk of sink.pending) inner.write(chunk);
-  sink.pending = [];
+  if (sink.pending) for (const chunk of sink.pending) inner.write(chunk);
+  sink.pending = undefined;
   if (sink.ended) {
     inner.end();
     return;

@@ -56,7 +56,16 @@ function buildApp(): Hono {
     await next();
     throw new Error('a middleware failed after the route');
   });
+  app.use('/:path/late', async (c, next) => {
+    await next();
+    // A middleware that waits for I/O (a timer here) before adding a header.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    c.header('X-Late', 'after I/O');
+  });
   for (const path of ['native', 'web'] as const) {
+    app.get(`/${path}/late`, (c) =>
+      sse(c, (session) => void session.send({ data: 'on time' }), OPTIONS[path]),
+    );
     app.get(`/${path}/events`, (c) =>
       sse(
         c,
@@ -244,6 +253,23 @@ describe.each(protocols)('@sse/hono natively on @hono/node-server, $name', (prot
     });
     await until(() => sessions[count]?.isOpen === false);
     expect(sessions[count]!.endReason).toBe('error');
+  });
+
+  it('documented: headers set after a middleware awaited I/O past next() are sent by the web path only', async () => {
+    const native = await get('/native/late');
+    const web = await get('/web/late');
+    expect(web.headers['x-late']).toBe('after I/O');
+    expect(native.headers['x-late']).toBeUndefined();
+    // Every header set after that point is late too, also those of the outer middleware
+    // (secureHeaders(), the custom one's X-After); what was set before next() is there.
+    expect(web.headers['x-after']).toBe('set after next()');
+    expect(native.headers['x-after']).toBeUndefined();
+    expect(native.headers['x-content-type-options']).toBeUndefined();
+    expect(native.headers['x-before']).toBe('set before next()');
+    expect(native.headers['access-control-allow-origin']).toBe(
+      web.headers['access-control-allow-origin'],
+    );
+    expect(native.events.map((e) => e.data)).toEqual(['on time']);
   });
 
   it('the compression option works natively (node:zlib); the web path sends identity', async () => {
