@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeStream } from './decode-stream';
+import { createDecoder } from './decoder';
 import type { DecodedEvent } from './types';
 
 const utf8 = new TextEncoder();
@@ -271,6 +272,250 @@ describe('decodeStream', () => {
           await reader.cancel();
         },
       ),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+});
+
+/**
+ * Model-based: a consumer that reads, cancels and aborts at random while a source delivers
+ * chunks (some of which complete events, one of which makes a callback throw), closes or
+ * fails. After every step (and the microtasks it starts), each read's result and how many
+ * chunks were taken from the source must be what a model built on `createDecoder` says:
+ * chunks are taken only while reads wait for events, events arrive in order, and the first
+ * terminal cause (end, failure, cancel, abort) answers every read left.
+ */
+describe('decodeStream model (fc.commands)', () => {
+  type Result = { data: string } | { done: true } | { error: string };
+  const BOOM = 'boom';
+
+  /** A byte source that serves the chunks the test lets arrive, counting what it hands out. */
+  class Source {
+    queue: string[] = [];
+    taken = 0;
+    closed = false;
+    failed = false;
+    cancelled = false;
+    private wake: (() => void) | undefined;
+    readonly stream = new ReadableStream<string>(
+      {
+        pull: (controller) => this.serve(controller),
+        cancel: () => {
+          this.cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+
+    private serve(controller: ReadableStreamDefaultController<string>): Promise<void> | void {
+      // A cancelled source serves nothing more (a pull waiting for a chunk just ends).
+      if (this.cancelled) return;
+      if (this.queue.length > 0) {
+        this.taken++;
+        controller.enqueue(this.queue.shift()!);
+      } else if (this.failed) controller.error(new Error('source failed'));
+      else if (this.closed) controller.close();
+      else {
+        return new Promise<void>((resolve) => {
+          this.wake = resolve;
+        }).then(() => this.serve(controller));
+      }
+    }
+
+    poke(): void {
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+    }
+  }
+
+  interface Real {
+    source: Source;
+    reader: ReadableStreamDefaultReader<DecodedEvent>;
+    controller: AbortController;
+    results: Array<Result | undefined>;
+  }
+
+  /** The reference: createDecoder fed the chunks as they are taken, and what reads must see. */
+  class Model {
+    arrived: string[] = [];
+    taken = 0;
+    closed = false;
+    failed = false;
+    reads = 0;
+    available: string[] = [];
+    results: Result[] = [];
+    terminal: Result | undefined;
+    private readonly decoder = createDecoder({
+      onEvent: (event) => this.available.push(event.data),
+      onComment: (text) => {
+        if (text === BOOM) throw new Error(BOOM);
+      },
+    });
+
+    /** Runs what decodeStream does until the waiting reads are answered or it must wait. */
+    advance(): void {
+      while (this.results.length < this.reads && this.terminal === undefined) {
+        if (this.results.length < this.available.length) {
+          this.results.push({ data: this.available[this.results.length]! });
+        } else if (this.taken < this.arrived.length) {
+          const before = this.available.length;
+          try {
+            this.decoder.feed(this.arrived[this.taken++]!);
+          } catch {
+            // Events of that chunk before the throw go to reads already waiting; the rest
+            // are dropped with the error.
+            const waiting = this.reads - this.results.length;
+            const fresh = this.available.slice(before, before + waiting);
+            for (const data of fresh) this.results.push({ data });
+            this.available.length = 0;
+            this.terminal = { error: BOOM };
+          }
+        } else if (this.failed) this.terminal = { error: 'source failed' };
+        else if (this.closed) this.terminal = { done: true };
+        else break;
+      }
+      if (this.terminal) while (this.results.length < this.reads) this.results.push(this.terminal);
+    }
+
+    end(cause: Result): void {
+      if (this.terminal === undefined) this.terminal = cause;
+      this.advance();
+    }
+  }
+
+  const settle2 = async () => {
+    await settle();
+    await settle();
+  };
+
+  function check(model: Model, real: Real): void {
+    model.advance();
+    // Reads the model cannot answer yet are still pending on the real stream.
+    const pending = Array(model.reads - model.results.length).fill(undefined);
+    expect(real.results).toEqual([...model.results, ...pending]);
+    expect(real.source.taken).toBe(model.taken);
+  }
+
+  type Command = fc.AsyncCommand<Model, Real>;
+
+  const arrive = (chunk: string): Command => ({
+    check: (m) => !m.closed && !m.failed,
+    async run(m, r) {
+      m.arrived.push(chunk);
+      r.source.queue.push(chunk);
+      r.source.poke();
+      await settle2();
+      check(m, r);
+    },
+    toString: () => `arrive ${JSON.stringify(chunk)}`,
+  });
+
+  const read: Command = {
+    check: () => true,
+    async run(m, r) {
+      const i = m.reads++;
+      r.results.push(undefined);
+      r.reader.read().then(
+        (result) => {
+          r.results[i] = result.done ? { done: true } : { data: result.value.data };
+        },
+        (error: unknown) => {
+          r.results[i] = {
+            error: (error as { code?: string }).code ?? (error as Error).message,
+          };
+        },
+      );
+      await settle2();
+      check(m, r);
+    },
+    toString: () => 'read',
+  };
+
+  const close: Command = {
+    check: (m) => !m.closed && !m.failed,
+    async run(m, r) {
+      m.closed = r.source.closed = true;
+      r.source.poke();
+      await settle2();
+      check(m, r);
+    },
+    toString: () => 'source closes',
+  };
+
+  const fail: Command = {
+    check: (m) => !m.closed && !m.failed,
+    async run(m, r) {
+      m.failed = r.source.failed = true;
+      r.source.poke();
+      await settle2();
+      check(m, r);
+    },
+    toString: () => 'source fails',
+  };
+
+  const cancel: Command = {
+    check: () => true,
+    async run(m, r) {
+      const wasOpen = m.terminal === undefined;
+      await r.reader.cancel('bye').catch(() => {});
+      m.end({ done: true });
+      await settle2();
+      check(m, r);
+      if (wasOpen) expect(r.source.cancelled).toBe(true);
+    },
+    toString: () => 'cancel',
+  };
+
+  const abort: Command = {
+    check: () => true,
+    async run(m, r) {
+      const wasOpen = m.terminal === undefined;
+      r.controller.abort('stop');
+      m.end({ error: 'ABORTED' });
+      await settle2();
+      check(m, r);
+      if (wasOpen) expect(r.source.cancelled).toBe(true);
+    },
+    toString: () => 'abort',
+  };
+
+  const commands = [
+    fc
+      .constantFrom(
+        'data: a\n\n',
+        'data: b\n',
+        '\n',
+        'data: c\n\ndata: d\n\n',
+        ': c\n',
+        'id: 7\n',
+        `: ${BOOM}\n`,
+      )
+      .map(arrive),
+    fc.constant(read),
+    fc.constant(read),
+    fc.constant(close),
+    fc.constant(fail),
+    fc.constant(cancel),
+    fc.constant(abort),
+  ];
+
+  it('reads, arrivals, ends, failures, cancel and abort in any order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
+        const source = new Source();
+        const controller = new AbortController();
+        const stream = decodeStream(source.stream, {
+          signal: controller.signal,
+          onComment: (text) => {
+            if (text === BOOM) throw new Error(BOOM);
+          },
+        });
+        const real: Real = { source, reader: stream.getReader(), controller, results: [] };
+        await fc.asyncModelRun(() => ({ model: new Model(), real }), cmds);
+        // Whatever happened, the stream can be let go without an unhandled rejection.
+        await real.reader.cancel().catch(() => {});
+      }),
       { numRuns: 300 },
     );
   }, 60_000);
