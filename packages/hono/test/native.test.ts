@@ -63,6 +63,15 @@ function buildApp(): Hono {
     c.header('X-Late', 'after I/O');
   });
   for (const path of ['native', 'web'] as const) {
+    app.get(`/${path}/fails`, (c) =>
+      sse(
+        c,
+        async () => {
+          throw new Error('the handler failed');
+        },
+        OPTIONS[path],
+      ),
+    );
     app.get(`/${path}/late`, (c) =>
       sse(c, (session) => void session.send({ data: 'on time' }), OPTIONS[path]),
     );
@@ -141,9 +150,20 @@ function readAnswer(
 
 function getHttp1(port: number, path: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http1Request({ host: '127.0.0.1', port, path, headers }, (res) => {
-      readAnswer(res.statusCode!, res.headers, res, () => req.destroy()).then(resolve, reject);
-    });
+    // A fresh connection per request (a failed stream's socket is destroyed by the host),
+    // kept alive as a browser's would be.
+    const req = http1Request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        headers: { connection: 'keep-alive', ...headers },
+        agent: false,
+      },
+      (res) => {
+        readAnswer(res.statusCode!, res.headers, res, () => req.destroy()).then(resolve, reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -152,12 +172,17 @@ function getHttp1(port: number, path: string, headers: Record<string, string>): 
 function getHttp2(port: number, path: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const client = http2Connect(`http://127.0.0.1:${port}`);
-    client.on('error', reject);
+    // The session goes with the request, also when the stream fails (else close() waits).
+    const failed = (error: Error) => {
+      client.destroy();
+      reject(error);
+    };
+    client.on('error', failed);
     const req = client.request({ ':path': path, ...headers });
     req.on('response', (head) => {
-      readAnswer(Number(head[':status']), head, req, () => client.destroy()).then(resolve, reject);
+      readAnswer(Number(head[':status']), head, req, () => client.destroy()).then(resolve, failed);
     });
-    req.on('error', reject);
+    req.on('error', failed);
     req.end();
   });
 }
@@ -253,6 +278,19 @@ describe.each(protocols)('@sse/hono natively on @hono/node-server, $name', (prot
     });
     await until(() => sessions[count]?.isOpen === false);
     expect(sessions[count]!.endReason).toBe('error');
+  });
+
+  it('a handler that fails at once: the same 500 and message as the host gives the web path', async () => {
+    const native = await get('/native/fails');
+    expect(native.status).toBe(500);
+    expect(native.body).toMatch(/the handler failed/);
+    const web = await get('/web/fails').catch((error: Error) => error);
+    if (protocol.createServer === undefined) {
+      expect(web).toMatchObject({ status: native.status, body: native.body });
+    } else {
+      // On HTTP/2 the host ends the web path's failed stream with an RST_STREAM.
+      expect(web).toMatchObject({ message: expect.stringMatching(/NGHTTP2_INTERNAL_ERROR/) });
+    }
   });
 
   it('documented: headers set after a middleware awaited I/O past next() are sent by the web path only', async () => {
