@@ -8,7 +8,15 @@ import { defineConfig } from 'tsup';
  * single-file bundle would keep them, because a class that extends a global is a side effect.
  * CommonJS stays one file: it is not tree-shaken, and one file keeps one `SSEError` class.
  */
-const modules = ['content-type', 'decoder', 'decoder-stream', 'encode', 'encoder-stream', 'errors'];
+const modules = [
+  'content-type',
+  'decode-stream',
+  'decoder',
+  'decoder-stream',
+  'encode',
+  'encoder-stream',
+  'errors',
+];
 
 export default defineConfig([
   {

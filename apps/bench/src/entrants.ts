@@ -314,12 +314,21 @@ export const ENTRANTS: Record<string, Entrant> = {
     },
   },
 
-  'sse-hono': {
+  'sse-hono': honoEntrant(true),
+  'sse-hono-web': honoEntrant(false),
+};
+
+/**
+ * @sse/hono's sseHandler in a Hono app on @hono/node-server: `native` true is the default
+ * (the stream on the Node response through @sse/node), false the web path (`native: false`).
+ */
+function honoEntrant(native: boolean): Entrant {
+  return {
     requires: '@sse/hono sseHandler',
     async create() {
       const mod = await tryImport('@sse/hono');
       const sseHandler = mod?.sseHandler as
-        | ((h: (s: SessionLike) => void) => (c: unknown) => Response)
+        | ((h: (s: SessionLike) => void, o?: { native: boolean }) => (c: unknown) => Response)
         | undefined;
       if (!sseHandler) return null;
       const { Hono } = await import('hono');
@@ -327,11 +336,14 @@ export const ENTRANTS: Record<string, Entrant> = {
       const app = new Hono();
       app.get(
         '/',
-        sseHandler((session) => {
-          r.add(session, (cb) => session.signal.addEventListener('abort', cb));
-        }) as never,
+        sseHandler(
+          (session) => {
+            r.add(session, (cb) => session.signal.addEventListener('abort', cb));
+          },
+          { native },
+        ) as never,
       );
       return { server: await fetchServer(app.fetch), publisher: sendToAll(r.set) };
     },
-  },
-};
+  };
+}

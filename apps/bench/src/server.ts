@@ -14,7 +14,8 @@ const ENTRANTS: [string, string][] = [
   ['bare', 'bare res.write handler (node:http)'],
   ['sse-node', '@sse/node'],
   ['sse-web', '@sse/web on @hono/node-server'],
-  ['sse-hono', '@sse/hono on @hono/node-server'],
+  ['sse-hono', '@sse/hono on @hono/node-server (native path, the default)'],
+  ['sse-hono-web', '@sse/hono on @hono/node-server, native: false (web path)'],
   ['better-sse', 'better-sse 0.16'],
   ['hono-streamSSE', 'hono streamSSE on @hono/node-server'],
 ];
@@ -88,18 +89,25 @@ export async function serverBench(cfg: RunConfig): Promise<SectionResult> {
     return a !== undefined && b ? a / b : null;
   };
   const ratios: Ratio[] = [];
-  for (const ours of ['sse-node', 'sse-web', 'sse-hono']) {
+  // @sse/hono's native path is held to @sse/node's cost (issue 14): the targets for it.
+  const targets: Record<string, { heap?: number; cpu?: number }> = {
+    'sse-node': { heap: 1.25, cpu: 1.2 },
+    'sse-web': { heap: 1.25, cpu: 1.2 },
+    'sse-hono': { heap: 1.35, cpu: 1.1 },
+    'sse-hono-web': {},
+  };
+  for (const ours of ['sse-node', 'sse-web', 'sse-hono', 'sse-hono-web']) {
     ratios.push(
       {
         name: `${ours} memory per idle connection vs bare handler (heap+external)`,
         value: cost(ours, 'heap', bare),
-        target: 1.25,
+        target: targets[ours]!.heap,
         better: 'lower',
       },
       {
         name: `${ours} CPU per delivered event vs bare handler`,
         value: cost(ours, 'cpu', bare),
-        target: 1.2,
+        target: targets[ours]!.cpu,
         better: 'lower',
       },
       {
@@ -135,7 +143,7 @@ export async function serverBench(cfg: RunConfig): Promise<SectionResult> {
     ratios,
     notes: [
       'Every server sends the same frames (`id` + one line of ~100 bytes of JSON data); better-sse adds `event: message` (its push always names the event) and is given `serializer: String` because the data is already JSON.',
-      '@sse/web, @sse/hono and hono streamSSE run on @hono/node-server, which bridges web streams to node:http and costs memory and CPU of its own: for them, hono streamSSE is the same-transport peer.',
+      '@sse/web, @sse/hono with `native: false` and hono streamSSE run on @hono/node-server, which bridges web streams to node:http and costs memory and CPU of its own: for them, hono streamSSE is the same-transport peer. @sse/hono by default writes the stream to the Node response through @sse/node (its native path), so it is compared with the bare handler like @sse/node.',
       'RSS per connection is noisy (allocator pages); heap+external after GC is the steadier figure. The load generator (this process) is not counted.',
     ],
     data,

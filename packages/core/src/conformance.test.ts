@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Entry, FIRE, type Fixture, fixtures } from './conformance.fixtures';
+import { decodeStream } from './decode-stream';
 import { createDecoder } from './decoder';
 
 /** The fixture as bytes and as text, with the offsets at which each event must fire. */
@@ -98,6 +99,60 @@ describe('conformance: WPT eventsource/format-* streams and the spec examples', 
       it('as strings: whole, split at every code unit, one code unit at a time', () => {
         expect(check(fixture, text, textMarks)).toBe(text.length + 3);
       });
+    });
+  }
+});
+
+/** A source delivering `input` cut at `cuts`, one chunk per read. */
+function chunked(input: Uint8Array | string, cuts: number[]): ReadableStream<Uint8Array | string> {
+  const bounds = [0, ...cuts, input.length];
+  let i = 0;
+  return new ReadableStream<Uint8Array | string>({
+    pull(controller) {
+      if (i + 1 === bounds.length) return controller.close();
+      const [start, end] = [bounds[i]!, bounds[++i]!];
+      controller.enqueue(
+        typeof input === 'string' ? input.slice(start, end) : input.subarray(start, end),
+      );
+    },
+  });
+}
+
+/** The fixture through decodeStream in every chunking: events, then the callbacks' entries, in order. */
+async function checkStream(fixture: Fixture, input: Uint8Array | string, batch: boolean) {
+  const wantEvents = fixture.expected.filter((entry) => 'type' in entry);
+  const wantOthers = fixture.expected.filter((entry) => !('type' in entry));
+  for (const { how, cuts } of chunkings(input.length)) {
+    const others: Entry[] = [];
+    const events = decodeStream(chunked(input, cuts), {
+      batch,
+      lastEventId: fixture.lastEventId,
+      onRetry: (ms) => others.push({ retry: ms }),
+      onComment: (text) => others.push({ comment: text }),
+    });
+    const got: Entry[] = [];
+    const reader = (events as ReadableStream<Entry | Entry[]>).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (Array.isArray(r.value)) {
+        // A batch is never empty: a read is only answered by a chunk that completed events.
+        expect(r.value.length, how).toBeGreaterThan(0);
+        got.push(...r.value);
+      } else got.push(r.value);
+    }
+    expect(got, how).toEqual(wantEvents);
+    expect(others, how).toEqual(wantOthers);
+    expect(events.lastEventId, how).toBe(fixture.finalLastEventId);
+  }
+}
+
+describe('conformance: the same streams through decodeStream (pull), one event and batch per read', () => {
+  for (const fixture of fixtures) {
+    it(fixture.name, async () => {
+      const { bytes, text } = prepare(fixture);
+      for (const batch of [false, true]) {
+        await checkStream(fixture, bytes, batch);
+        await checkStream(fixture, text, batch);
+      }
     });
   }
 });

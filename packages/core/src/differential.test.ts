@@ -40,6 +40,7 @@
 import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeStream } from './decode-stream';
 import { createDecoder } from './decoder';
 import { stream } from './test/arbitraries';
 
@@ -123,6 +124,44 @@ describe('differential: createDecoder vs eventsource-parser 3', () => {
         expect(ours(chunks)).toEqual(theirsAdjusted(chunks));
       }),
       { numRuns: 3000 },
+    );
+  }, 60_000);
+
+  it('decodeStream (pull, one event or a batch per read) agrees the same way', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        stream,
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.boolean(),
+        async (text, positions, batch) => {
+          const chunks = cut(utf8.encode(text + '\n'), positions);
+          const log: Entry[] = [];
+          let i = 0;
+          const source = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (i === chunks.length) controller.close();
+              else controller.enqueue(chunks[i++]!);
+            },
+          });
+          const reader = decodeStream(source, {
+            batch,
+            onRetry: (ms) => log.push(['retry', ms]),
+            onComment: (text) => log.push(['comment', text]),
+          }).getReader();
+          for (let r = await reader.read(); !r.done; r = await reader.read()) {
+            for (const e of Array.isArray(r.value) ? r.value : [r.value]) {
+              log.push(['event', e.type, e.data, e.id]);
+            }
+          }
+          // Callbacks run as the chunk is decoded, events when read: compare each kind in order.
+          const kinds = (entries: Entry[]) => [
+            entries.filter(([kind]) => kind === 'event'),
+            entries.filter(([kind]) => kind !== 'event'),
+          ];
+          expect(kinds(log)).toEqual(kinds(theirsAdjusted(chunks)));
+        },
+      ),
+      { numRuns: 1000 },
     );
   }, 60_000);
 

@@ -3,6 +3,7 @@ export {
   EVENT_STREAM_MIME_TYPE,
   isEventStreamContentType,
 } from './content-type';
+export { type DecodedStream, type DecodeStreamOptions, decodeStream } from './decode-stream';
 export {
   createDecoder,
   DEFAULT_MAX_EVENT_SIZE,

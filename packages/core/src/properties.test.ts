@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeStream } from './decode-stream';
 import { createDecoder, type EndOptions } from './decoder';
 import { encode } from './encode';
 import { SSEError } from './errors';
@@ -63,6 +64,92 @@ describe('property: chunking never changes the result', () => {
         expect(decodeAll(single)).toEqual(decodeAll([bytes]));
       }),
       { numRuns: 300 },
+    );
+  }, 60_000);
+});
+
+describe('property: decodeStream reports what createDecoder reports', () => {
+  /** createDecoder on `chunks` with `limits`: events, other entries, the final id or the error code. */
+  function direct(chunks: Array<Uint8Array | string>, limits: object, end: EndOptions) {
+    const events: Entry[] = [];
+    const others: Entry[] = [];
+    const decoder = createDecoder(
+      {
+        onEvent: (event) => events.push(event),
+        onRetry: (ms) => others.push({ retry: ms }),
+        onComment: (text) => others.push({ comment: text }),
+      },
+      limits,
+    );
+    try {
+      for (const chunk of chunks) decoder.feed(chunk);
+      decoder.end(end);
+    } catch (error) {
+      return { others, error: (error as SSEError).code, events: events.length };
+    }
+    return { others, events, lastEventId: decoder.lastEventId };
+  }
+
+  it('bytes and strings mixed, any cuts, delivered in bursts, limits breached or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        stream,
+        fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.option(fc.record({ maxLineLength: fc.integer({ min: 1, max: 40 }) }), {
+          nil: undefined,
+        }),
+        async (text, positions, bursts, dispatchIncomplete, batch, limits) => {
+          // Each piece is sent as bytes or as text; text pieces are cut on code points.
+          const codePoints = [...text];
+          const bounds = [
+            ...new Set(positions.map(([p]) => p % (codePoints.length + 1))),
+            codePoints.length,
+          ].sort((a, b) => a - b);
+          const chunks = bounds.map((end, i) => {
+            const piece = codePoints.slice(i === 0 ? 0 : bounds[i - 1], end).join('');
+            return positions[i]?.[1] ? utf8.encode(piece) : piece;
+          });
+          const want = direct(chunks, limits ?? {}, { dispatchIncomplete });
+          // The source enqueues a burst of chunks per pull: reads and arrivals do not line up.
+          let next = 0;
+          let burst = 0;
+          const source = new ReadableStream<Uint8Array | string>({
+            pull(controller) {
+              const n = bursts[burst++ % bursts.length]!;
+              for (let k = 0; k < n && next < chunks.length; k++)
+                controller.enqueue(chunks[next++]!);
+              if (next === chunks.length) controller.close();
+            },
+          });
+          const others: Entry[] = [];
+          const decoded = decodeStream(source, {
+            ...limits,
+            batch,
+            dispatchIncomplete,
+            onRetry: (ms) => others.push({ retry: ms }),
+            onComment: (t) => others.push({ comment: t }),
+          });
+          const events: Entry[] = [];
+          const reader = (decoded as ReadableStream<DecodedEvent | DecodedEvent[]>).getReader();
+          try {
+            for (let r = await reader.read(); !r.done; r = await reader.read()) {
+              if (Array.isArray(r.value)) events.push(...r.value);
+              else events.push(r.value);
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(SSEError);
+            // Events decoded before the failure may be delivered or dropped with it, never invented.
+            expect(want).toMatchObject({ error: (error as SSEError).code, others });
+            expect(events.length).toBeLessThanOrEqual(want.events as number);
+            return;
+          }
+          expect({ others, events, lastEventId: decoded.lastEventId }).toEqual(want);
+        },
+      ),
+      { numRuns: 500 },
     );
   }, 60_000);
 });

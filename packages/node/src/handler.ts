@@ -12,8 +12,11 @@ import { type NodeResponse, ResponseSink } from './sink';
 /** Any Node request the adapter reads: HTTP/1.x (`http`, `https`) or the HTTP/2 compat API. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 
-/** Every coding node:zlib can stream with a flush after each write. */
-const ZLIB_CODINGS: readonly ContentEncoding[] = ['br', 'gzip', 'deflate'];
+/**
+ * Every coding node:zlib can stream with a flush after each write: what `factory.negotiate`
+ * may pick for a `ResponseSink` (also for bindings that open sessions on Node responses).
+ */
+export const NODE_CODINGS: readonly ContentEncoding[] = ['br', 'gzip', 'deflate'];
 
 /** Per-connection extras for `sse(req, res, init)`. */
 export interface NodeOpenInit {
@@ -56,7 +59,7 @@ export function createNodeSSE<State = Record<string, unknown>>(
         origin: h.origin,
         acceptEncoding: h['accept-encoding'],
       },
-      ZLIB_CODINGS,
+      NODE_CODINGS,
     );
     if (negotiation.kind !== 'open') {
       res.writeHead(negotiation.status, negotiation.headers);
