@@ -32,7 +32,11 @@ export type SSEErrorCode =
   | 'UNAUTHORIZED'
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_BUFFER_FULL'
-  | 'INVALID_TOPIC';
+  | 'INVALID_TOPIC'
+  // resumable streams
+  | 'INVALID_STREAM_ID'
+  | 'STREAM_EXISTS'
+  | 'STREAM_FINISHED';
 
 /**
  * The one error class of the toolkit. The message says what was wrong and what to
