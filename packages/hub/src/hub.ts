@@ -3,6 +3,7 @@ import { FrameCache, type HubErrorHandler, logSkipped } from './frames';
 import type { HistoryLimits } from './history';
 import { createMemoryBackend } from './memory';
 import type { Backend, HubEvent, Subscriber } from './types';
+import { utf8Length } from './utf8';
 
 /** What the authorisation hook is asked: may this subscriber receive this topic? */
 export interface AuthorizeContext {
@@ -123,14 +124,14 @@ function snapshot(message: Omit<Message, 'id'>): Omit<Message, 'id'> {
 
 /**
  * Throws `EVENT_TOO_LARGE` when the frame of `wire` (plus an id line) passes `limit`.
- * Strings are encoded to count their bytes only when three bytes per UTF-16 unit could
- * pass the limit, so a small event costs one string build, not an encode.
+ * Bytes are counted only when three bytes per UTF-16 unit could pass the limit, so a
+ * small event costs one string build.
  */
-function checkSize(wire: Omit<Message, 'id'>, limit: number, encoder: TextEncoder): void {
+function checkSize(wire: Omit<Message, 'id'>, limit: number): void {
   const text = encode(wire);
   const budget = limit - ID_RESERVE;
   if (text.length * 3 <= budget) return;
-  const size = encoder.encode(text).byteLength;
+  const size = utf8Length(text);
   if (size > budget) {
     throw new SSEError(
       'EVENT_TOO_LARGE',
@@ -418,7 +419,7 @@ export function createHub(options: HubOptions = {}): Hub {
       // Validate before storing (a bad event must not enter history); frameOf encodes it later.
       const wire = cache.wireMessage(topic, stored);
       checkMessage(wire);
-      checkSize(wire, maxEventBytes, encoder);
+      checkSize(wire, maxEventBytes);
       const id = await backend.append(topic, stored);
       counters.published++;
       return id;
