@@ -142,7 +142,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         entries: stored.entries.slice(start, start + limit),
       };
     },
-    watch(id, listener) {
+    async watch(id, listener) {
       const stored = streams.get(id);
       if (stored === undefined) return () => {};
       stored.watchers.add(listener);

@@ -146,6 +146,8 @@ export async function pump(init: PumpInit): Promise<FinalState> {
     state = 'failed';
     reason = 'the producer failed';
     onError(error, id);
+    // What it gave before failing is part of the answer (flush never rejects: failures are kept).
+    await flush();
   } finally {
     clearInterval(renewer);
     init.signal?.removeEventListener('abort', onOuterAbort);

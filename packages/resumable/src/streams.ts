@@ -194,7 +194,7 @@ export function createResumableStreams(options: ResumableOptions = {}): Resumabl
     let head = 0;
     let overflow = false;
     let wake: (() => void) | undefined;
-    const unwatch = store.watch(id, (entry) => {
+    const unwatch = await store.watch(id, (entry) => {
       if (held.length - head >= o.maxHeld) {
         overflow = true;
         held.length = head = 0;

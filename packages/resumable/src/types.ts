@@ -73,9 +73,9 @@ export interface ResumableStore {
   /**
    * Calls `listener` with entries of `id` appended from now on, as they come; it may miss
    * some (a reconnecting network store) or see one twice, so followers check `seq` and
-   * fill a gap with `read`. Returns a stop function.
+   * fill a gap with `read`. Resolves, once entries are being watched, to a stop function.
    */
-  watch(id: string, listener: (entry: StreamEntry) => void): () => void;
+  watch(id: string, listener: (entry: StreamEntry) => void): Promise<() => void>;
   /** Calls `listener` once when `stop(id)` is requested anywhere. Returns a stop function. */
   onStop(id: string, listener: () => void): () => void;
   /** Ends the stream as `stopped` (through `finish`) and tells its producer, wherever it runs. */

@@ -2,7 +2,8 @@
  * The AI-chat shape the suites serve, on every adapter: `POST /answers?n=&seed=` starts a
  * generated answer (a fake token generator) and follows it, naming its resume URL;
  * `GET /answers/:id` follows one from `Last-Event-ID` (204 at the end, 404 unknown);
- * `POST /answers/:id/stop` stops it. Also bundled into the Redis child processes.
+ * `POST /answers/:id/stop` stops it; `GET /stats` (node only) counts producers, followers
+ * and sessions. Also bundled into the Redis child processes.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -97,6 +98,12 @@ export function nodeAnswers(streams: ResumableStreams) {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [, root, id, action] = url.pathname.split('/');
+    if (root === 'stats') {
+      const stats = { ...streams.stats(), sessions: open.factory.size };
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(stats));
+    }
     if (root !== 'answers') return void res.writeHead(404).end();
     if (req.method === 'POST' && id === undefined) {
       const answer = randomUUID();

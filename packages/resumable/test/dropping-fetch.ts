@@ -69,3 +69,11 @@ export function droppingFetch(bases: readonly string[], cuts: readonly number[])
   // `Response.url` is empty on a constructed response: resumeFetch resolves the resume URL against the input.
   return { fetch: doFetch, attempts };
 }
+
+/** The stream id the starting response named in its resume URL (`/answers/<id>`). */
+export function idOf(dropping: Dropping): string {
+  const url = dropping.attempts[0]?.resumeUrl ?? '';
+  if (!/^\/answers\/[\w-]+$/.test(url))
+    throw new Error(`no resume URL in the first response: ${url}`);
+  return url.slice('/answers/'.length);
+}

@@ -12,7 +12,7 @@ import {
 } from '../src/index';
 import { honoAnswers, nodeAnswers, random, tokens } from './answers';
 import { ask } from './client-run';
-import { type Dropping, droppingFetch } from './dropping-fetch';
+import { droppingFetch, idOf } from './dropping-fetch';
 
 describe('resumable streams in memory, over @sse/node and @sse/hono (@sse/web)', () => {
   let store: MemoryStore;
@@ -175,10 +175,3 @@ describe('expiry', () => {
     expectAllReleased();
   });
 });
-
-/** The stream id the starting response named in its resume URL. */
-export function idOf(dropping: Dropping): string {
-  const url = dropping.attempts[0]?.resumeUrl ?? '';
-  expect(url).toMatch(/^\/answers\/[\w-]+$/);
-  return url.slice('/answers/'.length);
-}
