@@ -11,6 +11,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { isSSEError } from '@sse/core';
 import { sse } from '@sse/hono';
 import { createNodeSSE } from '@sse/node';
+import type { SessionOptions } from '@sse/server';
 import { Hono } from 'hono';
 import { RESUME_URL_HEADER, type ResumableStreams } from '../src/index';
 
@@ -93,8 +94,8 @@ function params(url: URL) {
 }
 
 /** A `node:http` request listener serving the answers through `@sse/node`. */
-export function nodeAnswers(streams: ResumableStreams) {
-  const open = createNodeSSE({ heartbeat: false });
+export function nodeAnswers(streams: ResumableStreams, options: SessionOptions = {}) {
+  const open = createNodeSSE({ heartbeat: false, ...options });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [, root, id, action] = url.pathname.split('/');
