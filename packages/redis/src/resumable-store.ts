@@ -230,9 +230,28 @@ export function createRedisResumableStore(
   const watchers = new Map<string, Set<(entry: StreamEntry) => void>>();
   const subscribing = new Map<string, Promise<unknown>>();
 
-  subscriber.on('message', (channel: string, text: string) => {
+  /**
+   * Per watched channel, the newest seq handed to local watchers, by either path: this
+   * process's own append once it is stored, or the channel (another process's append, or
+   * the echo of ours, whichever comes first). Nothing at or before it is handed out again.
+   */
+  const delivered = new Map<string, number>();
+  const deliver = (channel: string, entries: readonly StreamEntry[]) => {
     const listeners = watchers.get(channel);
     if (listeners === undefined) return;
+    const newest = delivered.get(channel) ?? 0;
+    const fresh = entries.filter((entry) => entry.seq > newest);
+    if (fresh.length === 0) return;
+    delivered.set(channel, (fresh.at(-1) as StreamEntry).seq);
+    // One object per entry for every local listener: followers share one encoded frame.
+    for (const entry of fresh) for (const listener of [...listeners]) listener(entry);
+  };
+
+  subscriber.on('message', (channel: string, text: string) => {
+    if (!watchers.has(channel)) return;
+    // Already handed out (the echo of this process's own append): skipped without parsing.
+    const first = Number(/^\{"f":(\d+),"m"/.exec(text)?.[1] ?? Number.NaN);
+    if (first <= (delivered.get(channel) ?? 0)) return;
     let published: Published;
     try {
       published = JSON.parse(text);
@@ -253,8 +272,7 @@ export function createRedisResumableStore(
       if (published.r) end.reason = published.r;
       entries.push(end);
     }
-    // One object per entry for every local listener: followers share one encoded frame.
-    for (const entry of entries) for (const listener of [...listeners]) listener(entry);
+    deliver(channel, entries);
   });
 
   async function watch(id: string, listener: (entry: StreamEntry) => void): Promise<() => void> {
@@ -270,6 +288,7 @@ export function createRedisResumableStore(
       const set = watchers.get(channel);
       if (set === undefined || !set.delete(listener) || set.size > 0) return;
       watchers.delete(channel);
+      delivered.delete(channel);
       subscribing.delete(channel);
       subscriber.unsubscribe(channel).catch(() => {});
     };
@@ -313,6 +332,12 @@ export function createRedisResumableStore(
         if (String((error as Error)?.message).includes('FINISHED')) throw finishedError(id);
         throw unavailable(error);
       }
+      // Committed: local followers (usually the asking client's response) get the entries
+      // now, without waiting for the channel's echo, which is then skipped.
+      deliver(
+        meta,
+        messages.map((message, i) => ({ seq: first + i, kind: 'event' as const, message })),
+      );
     },
     async finish(id, state, reason) {
       const [meta, log, lease] = keysOf(id);

@@ -111,6 +111,9 @@ export const RESUMABLE_DEFAULTS = {
   maxPending: 1_024,
 } as const;
 
+/** Entries of a follower's first read from the store. */
+const FIRST_READ = 32;
+
 /** The cursor a Last-Event-ID names: '' is the start, otherwise a seq of this stream. */
 export function parseCursor(lastEventId: string): number | undefined {
   if (lastEventId === '') return 0;
@@ -206,11 +209,14 @@ export function createResumableStreams(options: ResumableOptions = {}): Resumabl
     followers.add(follower);
     try {
       let needRead = true;
+      let reads = 0;
       for (;;) {
         if (!follower.isOpen || closing) return undefined;
         if (needRead) {
           needRead = false;
-          const result = await store.read(id, cursor, o.batch);
+          // The first read is small, so the first missed event goes out after little work.
+          const limit = reads++ === 0 ? Math.min(o.batch, FIRST_READ) : o.batch;
+          const result = await store.read(id, cursor, limit);
           if (!result.found) {
             follower.close();
             return undefined;
@@ -224,7 +230,7 @@ export function createResumableStreams(options: ResumableOptions = {}): Resumabl
               return entry.state;
             }
           }
-          if (result.entries.length === o.batch) needRead = true;
+          if (result.entries.length === limit) needRead = true;
           continue;
         }
         while (head < held.length && (held[head] as StreamEntry).seq <= cursor) head++;
