@@ -58,7 +58,7 @@ export function answerPanel(log: (text: string) => void): void {
     answerId = id;
     $('a-id').textContent = id || '–';
     const link = $<HTMLAnchorElement>('a-link');
-    link.href = id ? `/?answer=${id}` : '#';
+    link.href = id ? `/?answer=${id}` : '/';
     link.hidden = !id;
   };
 
