@@ -111,6 +111,9 @@ export const RESUMABLE_DEFAULTS = {
   maxPending: 1_024,
 } as const;
 
+/** Most bytes of frames joined into one write to a follower. */
+const MAX_WRITE = 64 * 1024;
+
 /** Entries of a follower's first read from the store. */
 const FIRST_READ = 32;
 
@@ -178,6 +181,48 @@ export function createResumableStreams(options: ResumableOptions = {}): Resumabl
     return sent === true || (sent !== false && (await sent));
   }
 
+  /**
+   * Writes entries (contiguous, in order) at the follower's pace, their frames joined into
+   * writes of up to {@link MAX_WRITE} bytes. Resolves null to go on, or the value `follow`
+   * returns: undefined when the follower is gone, the final state after the end entry
+   * (the session is then closed).
+   */
+  async function writeRun(
+    follower: Follower,
+    run: readonly StreamEntry[],
+  ): Promise<FinalState | undefined | null> {
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    const send = async (): Promise<boolean> => {
+      if (size === 0) return true;
+      let chunk = parts[0] as Uint8Array;
+      if (parts.length > 1) {
+        chunk = new Uint8Array(size);
+        let at = 0;
+        for (const part of parts) {
+          chunk.set(part, at);
+          at += part.byteLength;
+        }
+      }
+      parts = [];
+      size = 0;
+      return write(follower, chunk);
+    };
+    for (const entry of run) {
+      const frame = frameOf(entry);
+      if (size > 0 && size + frame.byteLength > MAX_WRITE && !(await send())) return undefined;
+      parts.push(frame);
+      size += frame.byteLength;
+    }
+    if (!(await send())) return undefined;
+    const last = run.at(-1);
+    if (last?.kind === 'end') {
+      follower.close();
+      return last.state;
+    }
+    return null;
+  }
+
   async function follow(
     follower: Follower,
     id: string,
@@ -221,35 +266,33 @@ export function createResumableStreams(options: ResumableOptions = {}): Resumabl
             follower.close();
             return undefined;
           }
+          const run: StreamEntry[] = [];
           for (const entry of result.entries) {
             if (entry.seq !== cursor + 1) continue;
-            if (!(await write(follower, frameOf(entry)))) return undefined;
+            run.push(entry);
             cursor = entry.seq;
-            if (entry.kind === 'end') {
-              follower.close();
-              return entry.state;
-            }
           }
+          const end = await writeRun(follower, run);
+          if (end !== null) return end;
           if (result.entries.length === limit) needRead = true;
           continue;
         }
         while (head < held.length && (held[head] as StreamEntry).seq <= cursor) head++;
         if (head < held.length) {
-          const entry = held[head] as StreamEntry;
-          if (entry.seq !== cursor + 1) {
+          // Every contiguous held entry goes out in one write.
+          const run: StreamEntry[] = [];
+          while (head < held.length && (held[head] as StreamEntry).seq === cursor + 1) {
+            const entry = held[head++] as StreamEntry;
+            run.push(entry);
+            cursor = entry.seq;
+          }
+          if (head < held.length) {
             // A gap (missed notification): the store has it.
-            held.length = head = 0;
             needRead = true;
-            continue;
           }
-          head++;
-          if (head === held.length) held.length = head = 0;
-          if (!(await write(follower, frameOf(entry)))) return undefined;
-          cursor = entry.seq;
-          if (entry.kind === 'end') {
-            follower.close();
-            return entry.state;
-          }
+          held.length = head = 0;
+          const end = await writeRun(follower, run);
+          if (end !== null) return end;
           continue;
         }
         if (overflow) {
