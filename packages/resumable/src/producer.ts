@@ -134,6 +134,7 @@ export async function pump(init: PumpInit): Promise<FinalState> {
       signal.addEventListener('abort', () => resolve('stopped'), { once: true });
     });
     for (;;) {
+      // A stop wins the race against a producer stuck in next() (race also handles its later rejection).
       const next = await Promise.race([iterator.next(), stopped]);
       if (next === 'stopped') break;
       if (next.done) break;

@@ -98,6 +98,30 @@ describe('resumable streams in memory, over @sse/node and @sse/hono (@sse/web)',
     expect(String(errors[0])).toContain('the model broke');
   });
 
+  it('a stop while the producer is stuck ends the stream at once; the producer rejecting later is not an unhandled rejection', async () => {
+    let fail: (error: Error) => void = () => {};
+    let returned = false;
+    const stuck: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          new Promise<IteratorResult<string>>((_, reject) => {
+            fail = reject;
+          }),
+        return: async () => {
+          returned = true;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const run = await streams.start('stuck-1', stuck);
+    expect(await streams.stop('stuck-1')).toBe('stopped');
+    expect(await run.done).toBe('stopped');
+    expect(run.signal.aborted).toBe(true);
+    expect(returned).toBe(true);
+    fail(new Error('the model gave up late'));
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('decides before opening: 400 for a foreign cursor, 404 unknown, 200 mid-answer, 204 at the end', async () => {
     const id = 'decide-1';
     const run = await streams.start(id, ['a', 'b', 'c']);
