@@ -58,22 +58,23 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[3], 1, 'PX', ARGV[1])
 return 1`;
 
-/** ARGV: leaseMs, ttlMs, first seq, message JSON... Publishes {"f":first,"m":[...]}. */
+/**
+ * ARGV: leaseMs, ttlMs, first seq, count, the batch (a JSON array of messages). The whole
+ * batch is one log entry (id `0-<last seq>`, fields `b` first seq, `m` the batch), so an
+ * answer costs one entry per batch, not per token. Publishes {"f":first,"m":[...]}.
+ */
 const APPEND = `
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return redis.error_reply('FINISHED') end
 local n = tonumber(redis.call('HGET', KEYS[1], 'n'))
 local first = tonumber(ARGV[3])
 if n + 1 ~= first then return redis.error_reply('ORDER ' .. n) end
-local messages = {}
-for i = 4, #ARGV do
-  redis.call('XADD', KEYS[2], '0-' .. (first + i - 4), 'm', ARGV[i])
-  messages[#messages + 1] = ARGV[i]
-end
-redis.call('HSET', KEYS[1], 'n', first + #ARGV - 4)
+local last = first + tonumber(ARGV[4]) - 1
+redis.call('XADD', KEYS[2], '0-' .. last, 'b', first, 'm', ARGV[5])
+redis.call('HSET', KEYS[1], 'n', last)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], 1, 'PX', ARGV[1])
-redis.call('PUBLISH', KEYS[1], '{"f":' .. first .. ',"m":[' .. table.concat(messages, ',') .. ']}')
+redis.call('PUBLISH', KEYS[1], '{"f":' .. first .. ',"m":' .. ARGV[5] .. '}')
 return 1`;
 
 /** Writes the end entry of a running stream; shared by FINISH and READ (a lapsed lease). */
@@ -116,7 +117,27 @@ if state == 'running' and redis.call('EXISTS', KEYS[3]) == 0 then
   state = 'failed'
   finish(state, 'the producer stopped renewing its lease', ARGV[3])
 end
-return {state, redis.call('XRANGE', KEYS[2], '(0-' .. ARGV[1], '+', 'COUNT', ARGV[2])}`;
+-- Whole log entries (batches) until they hold at least ARGV[2] events after the cursor.
+local after = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local out = {}
+local got = 0
+local from = '(0-' .. after
+while got < limit do
+  local batch = redis.call('XRANGE', KEYS[2], from, '+', 'COUNT', 16)
+  if #batch == 0 then break end
+  for _, e in ipairs(batch) do
+    out[#out + 1] = e
+    local last = tonumber(string.match(e[1], '%-(%d+)$'))
+    local first = last
+    if e[2][1] == 'b' then first = tonumber(e[2][2]) end
+    if first <= after then first = after + 1 end
+    got = got + last - first + 1
+    from = '(' .. e[1]
+    if got >= limit then break end
+  end
+end
+return {state, out}`;
 
 type RawEntry = [id: string, fields: string[]];
 type Published = { f: number; m?: StreamMessage[]; e?: string; r?: string };
@@ -129,7 +150,16 @@ interface Scripts {
     leaseMs: number,
     ttlMs: number,
   ): Promise<number>;
-  rsAppend(meta: string, log: string, lease: string, ...args: (string | number)[]): Promise<number>;
+  rsAppend(
+    meta: string,
+    log: string,
+    lease: string,
+    leaseMs: number,
+    ttlMs: number,
+    first: number,
+    count: number,
+    batch: string,
+  ): Promise<number>;
   rsFinish(
     meta: string,
     log: string,
@@ -157,10 +187,20 @@ interface Scripts {
 
 const FINAL = new Set(['ended', 'failed', 'stopped']);
 
-/** A stored entry from the fields Redis returns. */
-function parseEntry(id: string, fields: string[]): StreamEntry {
+/** The entries of one log entry (a batch of events, or the end) from the fields Redis returns. */
+function parseEntries(id: string, fields: string[]): StreamEntry[] {
   const seq = Number(id.slice(id.indexOf('-') + 1));
-  if (fields[0] === 'm') return { seq, kind: 'event', message: JSON.parse(fields[1] as string) };
+  if (fields[0] === 'b' && fields[2] === 'm') {
+    const first = Number(fields[1]);
+    const messages = JSON.parse(fields[3] as string) as StreamMessage[];
+    if (first + messages.length - 1 !== seq) {
+      throw new SSEError(
+        'INVALID_RESPONSE',
+        `Entry ${id} of a resumable stream does not hold the events its id says.`,
+      );
+    }
+    return messages.map((message, i) => ({ seq: first + i, kind: 'event', message }));
+  }
   const state = fields[1] as string;
   if (fields[0] !== 'end' || !FINAL.has(state)) {
     throw new SSEError(
@@ -168,9 +208,11 @@ function parseEntry(id: string, fields: string[]): StreamEntry {
       `Entry ${id} of a resumable stream is not one this store wrote.`,
     );
   }
-  return fields[2] === 'r'
-    ? { seq, kind: 'end', state: state as 'ended', reason: fields[3] as string }
-    : { seq, kind: 'end', state: state as 'ended' };
+  return [
+    fields[2] === 'r'
+      ? { seq, kind: 'end', state: state as 'ended', reason: fields[3] as string }
+      : { seq, kind: 'end', state: state as 'ended' },
+  ];
 }
 
 /** The message fields a store keeps, each read once. */
@@ -326,7 +368,8 @@ export function createRedisResumableStore(
           o.leaseMs,
           runningTtl,
           first,
-          ...messages.map(pack),
+          messages.length,
+          `[${messages.map(pack).join(',')}]`,
         );
       } catch (error) {
         if (String((error as Error)?.message).includes('FINISHED')) throw finishedError(id);
@@ -355,11 +398,13 @@ export function createRedisResumableStore(
       const result = await call(() => scripts.rsRead(meta, log, lease, after, limit, o.ttlMs));
       if (result === null) return { found: false };
       const [state, raw] = result;
-      return {
-        found: true,
-        state: state as StreamState,
-        entries: raw.map(([entryId, fields]) => parseEntry(entryId, fields)),
-      };
+      const entries: StreamEntry[] = [];
+      for (const [entryId, fields] of raw) {
+        for (const entry of parseEntries(entryId, fields)) {
+          if (entry.seq > after && entries.length < limit) entries.push(entry);
+        }
+      }
+      return { found: true, state: state as StreamState, entries };
     },
     watch,
     onStop(id, listener) {
