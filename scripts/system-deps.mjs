@@ -1,5 +1,6 @@
 // Finds (and, where allowed, installs) the system programs some suites need:
-// Chromium for browser tests, redis-server for @sse/redis, nginx for the proxy test.
+// Chromium for browser tests, redis-server for @sse/redis, nginx for the proxy test,
+// prometheus for @sse/metrics' real-Prometheus test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -12,6 +13,7 @@ export const SYSTEM_DEPS = [
     env: 'SSE_REDIS_SERVER',
   },
   { name: 'nginx', bin: '/usr/sbin/nginx', apt: 'nginx', env: 'SSE_NGINX' },
+  { name: 'prometheus', bin: '/usr/bin/prometheus', apt: 'prometheus', env: 'SSE_PROMETHEUS' },
 ];
 
 function which(bin) {

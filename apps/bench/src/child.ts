@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getHeapStatistics } from 'node:v8';
 import { corpora } from './corpora';
-import { ENTRANTS, type Entrant, type Publisher } from './entrants';
+import { ENTRANTS, type Entrant, type MetricsMode, type Publisher } from './entrants';
 import { tick } from './util';
 
 const [name, rawOptions] = process.argv.slice(2);
@@ -14,6 +14,7 @@ const options = JSON.parse(rawOptions ?? '{}') as {
   firehose?: number;
   compression?: boolean;
   redisUrl?: string;
+  metrics?: MetricsMode;
 };
 
 /** Everything the child can be asked over IPC. */

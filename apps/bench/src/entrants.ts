@@ -18,6 +18,8 @@ export interface Entrant {
   create(options: {
     compression?: boolean;
     redisUrl?: string;
+    /** Which metric exports to run alongside (`hub-sse` only): see `watchMetrics`. */
+    metrics?: MetricsMode;
   }): Promise<{ server: Server; publisher: Publisher } | null>;
 }
 
@@ -60,8 +62,41 @@ interface HubLike {
   subscribe(s: SessionLike, topic: string): Promise<unknown>;
 }
 
+/** Metric exports the hub entrant can run: none, Prometheus, OpenTelemetry, or both. */
+export type MetricsMode = 'off' | 'prometheus' | 'otel' | 'both';
+
+/**
+ * Turns on the `@sse/metrics` exports for one handler and hub, read as production
+ * reads them: the Prometheus text rendered every second (one scrape), the OpenTelemetry
+ * SDK collecting every second into its in-memory exporter.
+ */
+async function watchMetrics(mode: MetricsMode, sse: unknown, hub: unknown): Promise<boolean> {
+  if (mode === 'off') return true;
+  const metrics = await tryImport('@sse/metrics');
+  const sdk = await tryImport('@opentelemetry/sdk-metrics');
+  if (!metrics || !sdk) return false;
+  const m = metrics as unknown as typeof import('@sse/metrics');
+  const registry = m
+    .createMetrics()
+    .server(sse as never, { adapter: 'node' })
+    .hub(hub as never);
+  if (mode === 'prometheus' || mode === 'both') {
+    setInterval(() => m.prometheusText(registry.collect()), 1000).unref();
+  }
+  if (mode === 'otel' || mode === 'both') {
+    const s = sdk as unknown as typeof import('@opentelemetry/sdk-metrics');
+    const exporter = new s.InMemoryMetricExporter(s.AggregationTemporality.CUMULATIVE);
+    const reader = new s.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1000 });
+    const provider = new s.MeterProvider({ readers: [reader] });
+    m.observeWithMeter(registry, provider.getMeter('bench'));
+    // Keep only the latest export, as a real exporter would ship and forget it.
+    setInterval(() => exporter.reset(), 1000).unref();
+  }
+  return true;
+}
+
 /** @sse/hub on @sse/node sessions, with the in-memory backend or @sse/redis. */
-async function sseHub(redisUrl?: string) {
+async function sseHub(redisUrl?: string, metrics: MetricsMode = 'off') {
   const node = await tryImport('@sse/node');
   const hubMod = await tryImport('@sse/hub');
   const createNodeSSE = node?.createNodeSSE as
@@ -80,6 +115,7 @@ async function sseHub(redisUrl?: string) {
   }
   const hub = createHub(backend ? { backend } : {});
   const sse = createNodeSSE({});
+  if (!(await watchMetrics(metrics, sse, hub))) return null;
   const r = registry<SessionLike>();
   const server = createServer((req, res) => {
     const session = sse(req, res);
@@ -99,7 +135,7 @@ async function sseHub(redisUrl?: string) {
 export const ENTRANTS: Record<string, Entrant> = {
   'hub-sse': {
     requires: '@sse/hub createHub and @sse/node createNodeSSE',
-    create: () => sseHub(),
+    create: (options) => sseHub(undefined, options.metrics),
   },
 
   'hub-sse-redis': {

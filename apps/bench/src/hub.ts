@@ -24,7 +24,8 @@ interface Latency {
   p99: number;
 }
 
-interface Run extends Latency {
+/** One broadcast measurement (medians over the repetitions). */
+export interface Run extends Latency {
   perSec: number;
   /** Latency at the fixed rate, when `paced` was asked for. */
   paced?: Latency;
@@ -42,7 +43,7 @@ interface Run extends Latency {
  * With `paced`, the same clients then get `paced.events` published at a fixed
  * `paced.rate` (events/s): latency at one offered load that every entrant sustains.
  */
-async function broadcast(
+export async function broadcast(
   entrant: string,
   subs: number,
   events: number,

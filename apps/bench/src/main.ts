@@ -2,7 +2,8 @@
 // process run, against the built packages (dist). See docs/BENCHMARKS.md.
 //   --quick          small sizes, 3 repetitions: the smoke check npm test runs (no thresholds)
 //   --scale          the scale run only: max concurrent idle subscribers of one process
-//   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression, resumable
+//   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression,
+//                    metrics, resumable
 //   --no-write       print only; do not write results/ or docs/BENCHMARKS.md
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { compressionBench } from './compression';
 import { decoderBench } from './decoder';
 import { encoderBench } from './encoder';
 import { hubBench } from './hub';
+import { metricsBench } from './metrics';
 import { resumableBench } from './resumable';
 import { scaleBench } from './scale';
 import { serverBench } from './server';
@@ -48,6 +50,7 @@ const SECTIONS: [string, (cfg: RunConfig) => Promise<SectionResult>][] = flag('s
       ['hub', hubBench],
       ['client', clientBench],
       ['compression', compressionBench],
+      ['metrics', metricsBench],
       ['resumable', resumableBench],
     ];
 

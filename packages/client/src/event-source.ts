@@ -90,25 +90,18 @@ export class EventSource extends EventTarget {
   readonly OPEN = 1;
   readonly CLOSED = 2;
   static {
-    // Event handler attributes: one listener per type, added on first set; null removes it.
+    // Event handler attributes: setting a function adds the source's one handler listener for
+    // that type (a no-op when it is already there, so the listener keeps its place); anything
+    // else removes it, and setting a function again adds it at the end, as the spec says.
     for (const type of ['open', 'message', 'error']) {
       Object.defineProperty(EventSource.prototype, `on${type}`, {
         get(this: EventSource) {
-          return this.#handlers[type]?.[0] ?? null;
+          return this.#handlers[type] ?? null;
         },
         set(this: EventSource, value: unknown) {
-          const handlers = this.#handlers;
-          const entry = handlers[type];
-          if (typeof value !== 'function') {
-            if (entry) this.removeEventListener(type, entry[1]);
-            delete handlers[type];
-          } else if (entry) {
-            entry[0] = value as Handler<Event>;
-          } else {
-            const listener = (event: Event) => handlers[type]?.[0].call(this, event);
-            handlers[type] = [value as Handler<Event>, listener];
-            this.addEventListener(type, listener);
-          }
+          const handler = typeof value === 'function' ? (value as Handler<Event>) : undefined;
+          this[handler ? 'addEventListener' : 'removeEventListener'](type, this.#handle);
+          this.#handlers[type] = handler;
         },
       });
     }
@@ -119,7 +112,9 @@ export class EventSource extends EventTarget {
   /** Whether cross-origin requests carry credentials (`credentials: 'include'`). */
   declare readonly withCredentials: boolean;
   readonly #connection: Connection;
-  readonly #handlers: Record<string, [Handler<Event>, (event: Event) => void]> = {};
+  readonly #handlers: Record<string, Handler<Event> | undefined> = {};
+  /** The listener behind every handler attribute: it calls the current handler of the event's type. */
+  readonly #handle = (event: Event) => this.#handlers[event.type]?.call(this, event);
 
   constructor(url: string | URL, options: EventSourceOptions = {}) {
     super();

@@ -83,6 +83,35 @@ describe('EventSource: the spec surface', () => {
     expect(es.onmessage).toBeNull();
   });
 
+  it('handler attributes keep their listener place when replaced, move to the end when set again after null', () => {
+    const es = track(
+      new EventSource('http://127.0.0.1:1/', { fetch: () => new Promise(() => {}) }),
+    );
+    const calls: string[] = [];
+    const fire = () => {
+      calls.length = 0;
+      es.dispatchEvent(new MessageEvent('message', { data: 'x' }));
+      return [...calls];
+    };
+    es.onmessage = () => calls.push('handler 1');
+    es.addEventListener('message', () => calls.push('listener'));
+    es.onmessage = function (this: EventSource) {
+      calls.push(this === es ? 'handler 2' : 'wrong this');
+    };
+    expect(fire()).toEqual(['handler 2', 'listener']);
+    es.onmessage = null;
+    expect(fire()).toEqual(['listener']);
+    es.onmessage = () => calls.push('handler 3');
+    expect(fire()).toEqual(['listener', 'handler 3']);
+    // A value that is not a function counts as null (the IDL's EventHandler conversion).
+    (es as { onmessage: unknown }).onmessage = { handleEvent: () => calls.push('object') };
+    expect(es.onmessage).toBeNull();
+    expect(fire()).toEqual(['listener']);
+    // A handler of one type never sees another type's events, though they share a listener.
+    es.onopen = () => calls.push('open handler');
+    expect(fire()).toEqual(['listener']);
+  });
+
   it('reconnects after the server closes, and the adapter reads the Last-Event-ID it sends', async () => {
     const resumedFrom: string[] = [];
     const server = await serveSSE((session, _seen, i) => {

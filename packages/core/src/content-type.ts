@@ -4,10 +4,12 @@ export const EVENT_STREAM_MIME_TYPE = 'text/event-stream';
 /** The `Content-Type` a server should send: the media type with an explicit charset for proxies and tools. */
 export const EVENT_STREAM_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 
-/** HTTP whitespace (tab, LF, CR, space): what may surround a media type's essence. */
-function isHttpWhitespace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
-}
+/**
+ * The essence `text/event-stream` between optional HTTP whitespace (tab, LF, CR, space), then
+ * parameters or the end. `i` without `u` folds ASCII letters only (ECMAScript's Canonicalize
+ * never maps a non-ASCII character to an ASCII one), so `\u017F` (ſ, upper case S) cannot match.
+ */
+const EVENT_STREAM_TYPE = /^[\t\n\r ]*text\/event-stream[\t\n\r ]*(;|$)/i;
 
 /**
  * True when a `Content-Type` header value names an event stream: `text/event-stream`,
@@ -16,18 +18,5 @@ function isHttpWhitespace(code: number): boolean {
  * (no header) is `false`.
  */
 export function isEventStreamContentType(value: string | null | undefined): boolean {
-  if (typeof value !== 'string') return false;
-  let start = 0;
-  let end = value.indexOf(';');
-  if (end === -1) end = value.length;
-  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
-  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
-  if (end - start !== EVENT_STREAM_MIME_TYPE.length) return false;
-  for (let i = 0; i < EVENT_STREAM_MIME_TYPE.length; i++) {
-    let code = value.charCodeAt(start + i);
-    // ASCII lower-casing only: no Unicode case mapping can sneak a match in.
-    if (code >= 65 && code <= 90) code += 32;
-    if (code !== EVENT_STREAM_MIME_TYPE.charCodeAt(i)) return false;
-  }
-  return true;
+  return typeof value === 'string' && EVENT_STREAM_TYPE.test(value);
 }

@@ -94,15 +94,11 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
-/** True when `text[start, end)` is one or more ASCII digits, the only `retry` value the spec accepts. */
-function isDigits(text: string, start: number, end: number): boolean {
-  if (start === end) return false;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+/**
+ * One or more ASCII digits, the only `retry` value the spec accepts (`\d` without the `u`
+ * flag, as with it, is [0-9] only: no other script's digits).
+ */
+const DIGITS = /^\d+$/;
 
 /**
  * Creates a decoder for one event stream. Bytes are decoded as UTF-8 by one streaming
@@ -161,7 +157,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   /** The unterminated line completed by `tail`; the pending buffers are emptied. */
   function takePending(tail: string): string {
     pieces.push(tail);
-    const whole = blocks.length === 0 ? pieces.join('') : blocks.join('') + pieces.join('');
+    const whole = blocks.join('') + pieces.join('');
     dropPending();
     return whole;
   }
@@ -231,7 +227,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
       // A comment. Sliced only when someone listens.
       if (onComment) {
         const from = text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1;
-        onComment(from < end ? text.slice(from, end) : '');
+        onComment(text.slice(from, end));
       }
       return;
     }
@@ -243,7 +239,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     // One space after the colon is dropped. The char at `end` is a terminator or nothing,
     // never a space, so peeking there is safe.
     const from = text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
-    const value = from < end ? text.slice(from, end) : '';
+    const value = text.slice(from, end);
     // Field names are case-sensitive and compared literally: by length, then in place
     // (no slice of the name).
     switch (colon - start) {
@@ -256,7 +252,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         } else if (text.startsWith('retry', start)) {
           // ASCII digits only; values a double cannot hold exactly are ignored rather
           // than rounded (the spec sets no maximum).
-          if (onRetry && isDigits(value, 0, value.length)) {
+          if (onRetry && DIGITS.test(value)) {
             const ms = Number(value);
             if (Number.isSafeInteger(ms)) onRetry(ms);
           }
@@ -272,21 +268,12 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   }
 
   function appendData(value: string): void {
-    if (dataLines === 0) {
-      if (value.length > maxEventSize) {
-        eventTooLarge(value.length);
-        return;
-      }
-      data = value;
-    } else {
-      const size = data.length + 1 + value.length;
-      if (size > maxEventSize) {
-        eventTooLarge(size);
-        return;
-      }
-      data = data + '\n' + value;
+    const size = dataLines === 0 ? value.length : data.length + 1 + value.length;
+    if (size > maxEventSize) {
+      eventTooLarge(size);
+      return;
     }
-    dataLines++;
+    data = dataLines++ === 0 ? value : data + '\n' + value;
   }
 
   /** Parses decoded text: complete lines now, the unterminated rest into `pieces`. */
@@ -309,28 +296,6 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
     let cr = text.indexOf('\r', pos);
     let lf = text.indexOf('\n', pos);
 
-    if (pendingLength > 0) {
-      // Finish the line that earlier chunks started.
-      const end = cr === -1 ? lf : lf === -1 || cr < lf ? cr : lf;
-      if (end === -1) {
-        keep(text, pos, length);
-        return;
-      }
-      const whole = takePending(text.slice(pos, end));
-      if (whole.length > maxLineLength) {
-        lineTooLong(whole.length);
-        return;
-      }
-      // Never empty: only non-empty slices are kept pending.
-      line(whole, 0, whole.length);
-      if (gen !== generation) return;
-      pos = end + 1;
-      if (end === cr) {
-        if (pos === length) skipLF = true;
-        else if (text.charCodeAt(pos) === LF) pos++;
-      }
-    }
-
     while (true) {
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       let end: number;
@@ -345,7 +310,17 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
           end = lf;
         } else end = cr;
       }
-      if (end === pos) {
+      if (pendingLength > 0) {
+        // Finish the line that earlier chunks started (never empty: only non-empty slices
+        // are kept pending, so even a terminator right here ends a line, not an event).
+        const whole = takePending(text.slice(pos, end));
+        if (whole.length > maxLineLength) {
+          lineTooLong(whole.length);
+          return;
+        }
+        line(whole, 0, whole.length);
+        if (gen !== generation) return;
+      } else if (end === pos) {
         dispatch();
         if (gen !== generation) return;
       } else if (end - pos > maxLineLength) {
@@ -360,7 +335,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
         text.charCodeAt(pos + 3) === 97
       ) {
         const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
-        appendData(from < end ? text.slice(from, end) : '');
+        appendData(text.slice(from, end));
         if (gen !== generation) return;
         if (end === lf && text.charCodeAt(end + 1) === LF) {
           // `data: x` then a blank line, the shape of most events: dispatch right away
@@ -388,7 +363,7 @@ export function createDecoder(handlers: DecoderHandlers, options: DecoderOptions
   /** Buffers the unterminated tail `text[from, to)`, enforcing both limits on it. */
   function keep(text: string, from: number, to: number): void {
     if (from === to) return;
-    pieces.push(from === 0 && to === text.length ? text : text.slice(from, to));
+    pieces.push(text.slice(from, to));
     pendingLength += to - from;
     if (pieces.length === PIECES_PER_BLOCK) {
       blocks.push(pieces.join(''));

@@ -32,10 +32,19 @@ export type SSEErrorCode =
   | 'UNAUTHORIZED'
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_BUFFER_FULL'
+  /** A publish was written to the backend but its outcome is unknown (timeout, dropped connection): it may appear later. */
+  | 'PUBLISH_OUTCOME_UNKNOWN'
+  /** A stored entry the backend cannot turn into an event (another writer, an older version): skipped and reported. */
+  | 'INVALID_ENTRY'
+  /** A backend's reader fell behind its bounded history: events it never read were trimmed. Reported, never silent. */
+  | 'EVENTS_LOST'
   | 'INVALID_TOPIC'
   // resumable streams
+  /** A resumable stream id that cannot travel in a URL segment or a store key. */
   | 'INVALID_STREAM_ID'
+  /** A resumable stream with this id exists (running, or kept after its end until its TTL). */
   | 'STREAM_EXISTS'
+  /** A resumable stream is no longer running (stopped, failed or expired): its producer must stop. */
   | 'STREAM_FINISHED';
 
 /**

@@ -1,7 +1,9 @@
 import { type Message, SSEError } from '@sse/core';
 import type { Backend, HubEvent, RangeResult } from '@sse/hub';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { parseEntry, type StreamEntry, topicOf } from './entry';
 import { compareStreamIds, ORIGIN, parseStreamId } from './ids';
+import { createReporter } from './report';
 
 /** Options of {@link createRedisBackend}; every one has a default. */
 export interface RedisBackendOptions {
@@ -21,14 +23,20 @@ export interface RedisBackendOptions {
    */
   unavailableAfterMs?: number;
   /**
-   * How long one command may take once sent, in ms, before it fails with
-   * `BACKEND_UNAVAILABLE` (a Redis that hangs must not hang publishes). The blocking
-   * read gets `blockMs` more. Default 5,000.
+   * How long one command may take once sent, in ms, before it fails (a Redis that
+   * hangs must not hang publishes): a publish then fails with
+   * `PUBLISH_OUTCOME_UNKNOWN`, because Redis may still execute it. The blocking read
+   * gets `blockMs` more. Default 5,000.
    */
   commandTimeoutMs?: number;
   /** Most delay between the reader's reconnection attempts, in ms. Default 2,000. */
   maxRetryDelayMs?: number;
-  /** Told about failures the backend recovers from by itself (reader errors, foreign entries). Default `console.error`. */
+  /**
+   * Told about failures the backend recovers from by itself, as `SSEError`s: a reader
+   * outage (`BACKEND_UNAVAILABLE`, once per outage, not per retry) and each skipped
+   * entry (`INVALID_ENTRY`, once per entry id). Default: one line per report on
+   * `console.error`, plus one line when the reader recovers.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -50,15 +58,29 @@ export interface RedisBackend extends Backend {
   readonly key: string;
   /** The id of the newest entry the reader has delivered (`0-0` before the first). */
   readonly lastDeliveredId: string;
+  /** Counters since the backend was created, for dashboards and alerts. */
+  stats(): RedisBackendStats;
 }
 
-type StreamEntry = [id: string, fields: string[]];
+/** What {@link RedisBackend.stats} counts. */
+export interface RedisBackendStats {
+  /** Stream entries skipped (by the reader or a replay) because they cannot be sent; each reported once. */
+  skipped: number;
+  /** Times the reader found entries trimmed before it could read them (`EVENTS_LOST`, each reported). */
+  gaps: number;
+}
 
 /**
  * Connection options that make failures definite: a command is never queued while
  * Redis is away and never resent after a reconnect, so a publish that was reported
  * as failed cannot appear later.
  */
+/** An error reply from Redis: the command was received and refused, so it had no effect. */
+const isReplyError = (error: unknown): error is Error => error instanceof ReplyError;
+
+/** ioredis's refusal to write a command without a writable socket: it was definitely not sent. */
+const NOT_SENT = /isn't writeable/;
+
 const STRICT = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
@@ -74,31 +96,46 @@ const STRICT = {
  */
 export function createRedisBackend(options: RedisBackendOptions = {}): RedisBackend {
   const o = { ...REDIS_DEFAULTS, ...options };
-  const onError = options.onError ?? ((error: unknown) => console.error('[@sse/redis]', error));
+  const report = createReporter(options.onError);
   for (const name of [
     'maxLen',
     'blockMs',
     'batch',
     'unavailableAfterMs',
+    'commandTimeoutMs',
     'maxRetryDelayMs',
   ] as const) {
     if (!(Number.isSafeInteger(o[name]) && o[name] > 0)) {
       throw new RangeError(`${name} must be a positive integer, got ${o[name]}`);
     }
   }
-  const strict = { ...STRICT, commandTimeout: o.commandTimeoutMs };
+  const base: RedisOptions = typeof o.connection === 'string' ? {} : o.connection;
+  // Named so that operators (and tests) can tell the two apart in CLIENT LIST.
+  const name = base.connectionName ?? 'sse-redis';
+  const strict: RedisOptions = {
+    ...base,
+    ...STRICT,
+    commandTimeout: o.commandTimeoutMs,
+    connectionName: `${name}:writer`,
+  };
   const writer =
-    typeof o.connection === 'string'
-      ? new Redis(o.connection, strict)
-      : new Redis({ ...o.connection, ...strict });
-  const reader = writer.duplicate({ commandTimeout: o.blockMs + o.commandTimeoutMs });
+    typeof o.connection === 'string' ? new Redis(o.connection, strict) : new Redis(strict);
+  const reader = writer.duplicate({
+    commandTimeout: o.blockMs + o.commandTimeoutMs,
+    connectionName: `${name}:reader`,
+  });
   // ioredis emits 'error' on every failed reconnect; the commands report what matters.
+  // The reader's latest one names the cause of an outage (ECONNREFUSED, say).
+  let readerCause = '';
   writer.on('error', () => {});
-  reader.on('error', () => {});
+  reader.on('error', (error: NodeJS.ErrnoException) => {
+    readerCause = error.code ?? error.message;
+  });
   const listeners = new Set<(event: HubEvent) => void>();
   const stopping = new AbortController();
   let closed = false;
   let lastId: string | undefined;
+  let gaps = 0;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
@@ -139,41 +176,50 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
     }
   }
 
-  /** Runs one command, turning a connection failure into BACKEND_UNAVAILABLE. */
-  async function command<T>(what: string, run: () => Promise<T>): Promise<T> {
-    await connected(writer, what);
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof SSEError) throw error;
-      throw new SSEError(
-        'BACKEND_UNAVAILABLE',
-        `Redis failed to ${what}: ${(error as Error).message}. If this was a publish, it may or may not have been stored.`,
-        { cause: error },
-      );
+  /**
+   * Runs one command on the writer. A failure before the command reached the socket
+   * (no connection) is `BACKEND_UNAVAILABLE`, as is an error reply (Redis refused it).
+   * For a command with effects (`sideEffects`), a failure after it was written (a
+   * timeout, a dropped connection) is `PUBLISH_OUTCOME_UNKNOWN`: Redis may have run
+   * it or may still run it, and nothing can tell which.
+   */
+  async function command<T>(what: string, run: () => Promise<T>, sideEffects = false): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      // A second attempt waits for the next connection, as if it had been down.
+      await connected(writer, what, attempt === 0 ? undefined : nextReady(writer));
+      // ioredis writes a command synchronously when (and only when) the connection is
+      // ready; otherwise it rejects it unsent (offline queue off) or as closed.
+      const sent = writer.status === 'ready';
+      try {
+        return await run();
+      } catch (error) {
+        if (error instanceof SSEError) throw error;
+        const message = (error as Error).message;
+        // The socket closed under a 'ready' status (the close not yet handled): nothing
+        // was sent, so wait for the reconnect instead of failing at once (and instead of
+        // letting a caller's retry loop spin without giving ioredis a turn).
+        if (NOT_SENT.test(message) && attempt === 0) continue;
+        if (!(sideEffects && sent) || isReplyError(error) || NOT_SENT.test(message)) {
+          throw new SSEError(
+            'BACKEND_UNAVAILABLE',
+            `Redis failed to ${what}: ${message}.${sideEffects ? ' Nothing was stored; retry later.' : ''}`,
+            { cause: error },
+          );
+        }
+        throw new SSEError(
+          'PUBLISH_OUTCOME_UNKNOWN',
+          `Redis failed to ${what} after the command was sent (${message}): it may or may not be stored, and may still appear. Retry only if a duplicate is acceptable.`,
+          { cause: error },
+        );
+      }
     }
   }
 
-  /** The `t` (topic) field of a stream entry, read without parsing its message. */
-  function topicOf(fields: string[]): string | undefined {
-    let topic: string | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 't') topic = fields[i + 1];
-    return topic;
-  }
-
-  /** Turns a stream entry into an event, or reports it and returns undefined if it is not ours. */
-  function toEvent([id, fields]: StreamEntry): HubEvent | undefined {
-    let topic: string | undefined;
-    let json: string | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === 't') topic = fields[i + 1];
-      else if (fields[i] === 'm') json = fields[i + 1];
-    }
-    try {
-      if (topic !== undefined && json !== undefined)
-        return { id, topic, message: JSON.parse(json) };
-    } catch {}
-    onError(new Error(`Ignored stream entry ${id} of ${o.key}: not written by @sse/redis.`));
+  /** Turns a stream entry into an event, or counts and reports it (once) and returns undefined. */
+  function toEvent(entry: StreamEntry): HubEvent | undefined {
+    const event = parseEntry(entry, o.key);
+    if (!(event instanceof SSEError)) return event;
+    report.skippedEntry(entry[0], event);
     return undefined;
   }
 
@@ -197,6 +243,8 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
   /** The fan-out: one blocking read at a time, resuming from the last delivered id after any failure. */
   async function readLoop(): Promise<void> {
     let delay = 50;
+    // The outage in progress: reported once when it starts (or changes kind), not per retry.
+    let outage: { kind: string; since: number; retries: number } | undefined;
     while (!closed) {
       try {
         if (reader.status !== 'ready') await connected(reader, 'read');
@@ -205,24 +253,43 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
           lastId = await newestId(reader);
           markReady();
         }
-        const reply = (await reader.xread(
-          'COUNT',
-          o.batch,
-          'BLOCK',
-          o.blockMs,
-          'STREAMS',
-          o.key,
-          lastId,
-        )) as [string, StreamEntry[]][] | null;
+        const entries = await readChecked(lastId);
         delay = 50;
-        for (const entry of reply?.[0]?.[1] ?? []) {
+        if (outage !== undefined) {
+          const seconds = ((Date.now() - outage.since) / 1000).toFixed(1);
+          report.recovered(
+            `reader: recovered after ${outage.retries} retries in ${seconds} s, resuming after ${lastId}`,
+          );
+          outage = undefined;
+          readerCause = '';
+        }
+        for (const entry of entries) {
           lastId = entry[0];
           const event = toEvent(entry);
           if (event !== undefined) for (const listener of listeners) listener(event);
         }
       } catch (error) {
         if (closed) return;
-        onError(error);
+        // A reply error is Redis refusing the read (wrong type, say); anything else is the connection.
+        const refused = isReplyError(error);
+        const kind = refused ? error.message : 'connection';
+        if (outage !== undefined && outage.kind === kind) outage.retries++;
+        else {
+          outage = { kind, since: Date.now(), retries: 0 };
+          const timedOut = (error as Error).message === 'Command timed out';
+          const why = refused
+            ? `Redis refused to read (${error.message})`
+            : timedOut
+              ? `no reply within ${o.blockMs + o.commandTimeoutMs} ms`
+              : `connection lost (${readerCause || 'closed'})`;
+          report.error(
+            new SSEError(
+              'BACKEND_UNAVAILABLE',
+              `reader: ${why}, retrying with backoff up to ${o.maxRetryDelayMs} ms; not reported again until it recovers`,
+              { cause: error },
+            ),
+          );
+        }
         await pause(delay);
         delay = Math.min(delay * 2, o.maxRetryDelayMs);
       }
@@ -230,9 +297,42 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
   }
   void readLoop();
 
+  /**
+   * The entries after `from` (waiting up to `blockMs` for some), read right after a
+   * check that `from` is still stored, in one pipeline (one round trip). While it is,
+   * nothing after it can have been trimmed (Redis trims the oldest first); when it is
+   * not, entries after it may have gone with it: a reader that fell further behind
+   * than the history lost events, and says so (`EVENTS_LOST`, counted in `gaps`).
+   */
+  async function readChecked(from: string): Promise<StreamEntry[]> {
+    const replies = (await reader
+      .pipeline()
+      .xrange(o.key, from, from)
+      .xread('COUNT', o.batch, 'BLOCK', o.blockMs, 'STREAMS', o.key, from)
+      .exec()) as [Error | null, unknown][] | null;
+    const [kept, read] = replies ?? [];
+    if (kept?.[0] || read?.[0]) throw kept?.[0] ?? read?.[0];
+    const entries = (read?.[1] as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? [];
+    if (entries.length === 0) return entries;
+    const stillStored =
+      from === ORIGIN
+        ? await nothingTrimmed(reader)
+        : ((kept?.[1] as unknown[] | undefined) ?? []).length === 1;
+    if (!stillStored) {
+      gaps++;
+      report.error(
+        new SSEError(
+          'EVENTS_LOST',
+          `reader: fell behind by more than the history (maxLen ${o.maxLen}): entries after ${from} were trimmed before it read them, so live subscribers of this process missed them. Raise maxLen, or find why the reader lags.`,
+        ),
+      );
+    }
+    return entries;
+  }
+
   /** True when the stream never lost an entry to trimming (so `0-0` still resumes losslessly). */
-  async function nothingTrimmed(): Promise<boolean> {
-    const info = (await writer.call('XINFO', 'STREAM', o.key).catch((error: Error) => {
+  async function nothingTrimmed(client: Redis = writer): Promise<boolean> {
+    const info = (await client.call('XINFO', 'STREAM', o.key).catch((error: Error) => {
       if (/no such key/i.test(error.message)) return null;
       throw error;
     })) as (string | number)[] | null;
@@ -248,21 +348,29 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
       return lastId ?? ORIGIN;
     },
 
+    stats(): RedisBackendStats {
+      return { skipped: report.skipped, gaps };
+    },
+
     append(topic: string, message: Omit<Message, 'id'>): Promise<string> {
-      return command('publish', async () => {
-        const id = await writer.xadd(
-          o.key,
-          'MAXLEN',
-          '~',
-          o.maxLen,
-          '*',
-          't',
-          topic,
-          'm',
-          JSON.stringify(message),
-        );
-        return id as string;
-      });
+      return command(
+        'publish',
+        async () => {
+          const id = await writer.xadd(
+            o.key,
+            'MAXLEN',
+            '~',
+            o.maxLen,
+            '*',
+            't',
+            topic,
+            'm',
+            JSON.stringify(message),
+          );
+          return id as string;
+        },
+        true,
+      );
     },
 
     async range(cursor: string, topics: ReadonlySet<string>): Promise<RangeResult> {
@@ -280,7 +388,7 @@ export function createRedisBackend(options: RedisBackendOptions = {}): RedisBack
           )) as StreamEntry[];
           for (const entry of page) {
             // Entries of other topics are skipped before their message is parsed; an entry
-            // without a topic is not ours and goes to toEvent, which reports it.
+            // without a topic is not ours and goes to toEvent, which skips and reports it.
             const topic = topicOf(entry[1]);
             if (topic !== undefined && !topics.has(topic)) continue;
             const event = toEvent(entry);

@@ -1,27 +1,8 @@
 import { isSSEError } from '@sse/core';
-import type { HubEvent } from '@sse/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisBackend, ORIGIN, type RedisBackend } from '../src/index';
+import { createRedisBackend, ORIGIN } from '../src/index';
 import { RedisServer, SKIP_REASON } from './redis-server';
-
-/** Resolves when `check` holds, yielding to I/O between checks. */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-/** Resolves once `events` holds `n` entries, checking on every arrival. */
-function collect(backend: RedisBackend) {
-  const events: HubEvent[] = [];
-  const waiters: (() => void)[] = [];
-  backend.listen((event) => {
-    events.push(event);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const until = async (n: number) => {
-    while (events.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  return { events, until };
-}
+import { collect, until } from './wait';
 
 describe.skipIf(SKIP_REASON !== '')(
   `redis backend${SKIP_REASON ? ` (skipped: ${SKIP_REASON})` : ''}`,

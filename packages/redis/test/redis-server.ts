@@ -13,7 +13,9 @@ export const SKIP_REASON = existsSync(REDIS_SERVER)
 
 /**
  * A real redis-server on a loopback port, owned by the test. `persistent` turns on the
- * append-only file with fsync on every write, so a kill and restart loses nothing.
+ * append-only file with fsync on every write, so a kill and restart loses nothing;
+ * `args` are more `redis-server` options (e.g. `--stream-node-max-entries 4`, so that
+ * `MAXLEN ~` trims within a few entries).
  */
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -21,10 +23,11 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly persistent: boolean,
+    readonly args: readonly string[],
   ) {}
 
-  static async start(persistent = false): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), persistent);
+  static async start(persistent = false, args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), persistent, args);
     await server.restart();
     return server;
   }
@@ -49,6 +52,7 @@ export class RedisServer {
       ...(this.persistent
         ? ['--appendonly', 'yes', '--appendfsync', 'always']
         : ['--appendonly', 'no']),
+      ...this.args,
     );
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -60,6 +64,16 @@ export class RedisServer {
       });
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
     });
+  }
+
+  /** Freezes the server (SIGSTOP): connections stay open and commands are read later, nothing is answered until `resume()`. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT): it executes what it was sent meanwhile. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   /** Kills the server at once (SIGKILL: no shutdown save), and waits for it to be gone. */

@@ -6,6 +6,7 @@ import { type ContentEncoding, DEFAULTS, positive, type SessionOptions } from '.
 import { lastEventIdOf, type RequestInfo } from './request';
 import { ServerSession, type SessionLimits } from './session';
 import type { SessionSink } from './sink';
+import { type FactoryStats, newFactoryStats } from './stats';
 
 /**
  * The order `compression: true` offers codings in: gzip first, because at the settings
@@ -57,7 +58,14 @@ export class SessionFactory<State = Record<string, unknown>> {
   private readonly jitter: number;
   private readonly maxSessions: number;
   private readonly retryAfter: string;
-  private readonly live = new Set<ServerSession<State>>();
+  /** Live sessions and the content coding each one was opened with. */
+  private readonly live = new Map<ServerSession<State>, ContentEncoding | 'identity'>();
+  /**
+   * This factory's counters, updated in place by its sessions (see `FactoryStats`):
+   * read them, never write them. `@sse/metrics` exports them for Prometheus and
+   * OpenTelemetry.
+   */
+  readonly stats: FactoryStats = newFactoryStats();
 
   constructor(private readonly options: SessionOptions<State> = {}) {
     const maxQueueBytes = positive('maxQueueBytes', options.maxQueueBytes, DEFAULTS.maxQueueBytes);
@@ -67,6 +75,7 @@ export class SessionFactory<State = Record<string, unknown>> {
       maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, DEFAULTS.maxBatchBytes),
       slowClient: options.slowClient ?? DEFAULTS.slowClient,
       maxEventBytes: positive('maxEventBytes', options.maxEventBytes, DEFAULTS.maxEventBytes),
+      stats: this.stats,
     };
     if (!['disconnect', 'drop-oldest', 'wait'].includes(this.limits.slowClient)) {
       throw new TypeError(
@@ -111,6 +120,7 @@ export class SessionFactory<State = Record<string, unknown>> {
       return { kind: 'preflight', status: 204, headers };
     }
     if (this.live.size >= this.maxSessions) {
+      this.stats.busy++;
       return {
         kind: 'busy',
         status: 503,
@@ -157,7 +167,7 @@ export class SessionFactory<State = Record<string, unknown>> {
    */
   open(
     sink: SessionSink,
-    negotiation: { lastEventId: string },
+    negotiation: { lastEventId: string; encoding?: ContentEncoding | undefined },
     writable = true,
   ): ServerSession<State> {
     const clock =
@@ -175,22 +185,32 @@ export class SessionFactory<State = Record<string, unknown>> {
       clock,
       this.options.state,
     );
-    this.live.add(session);
+    const encoding = negotiation.encoding ?? 'identity';
+    this.live.set(session, encoding);
+    this.stats.opened++;
+    this.stats.open++;
+    this.stats.openByEncoding[encoding]++;
     if (this.maxAge !== undefined) {
       session.expireAfter(this.maxAge * (1 - this.jitter * Math.random()));
     }
-    session.sendEncoded(this.openFrame);
+    session.start(this.openFrame);
     return session;
   }
 
   /** @internal Called once by each session when it ends. */
   released(session: object): void {
-    this.live.delete(session as ServerSession<State>);
+    const live = session as ServerSession<State>;
+    const encoding = this.live.get(live);
+    if (encoding === undefined) return;
+    this.live.delete(live);
+    this.stats.open--;
+    this.stats.openByEncoding[encoding]--;
+    this.stats.ended[live.endReason ?? 'closed']++;
   }
 
   /** Closes every open session gracefully, for a clean shutdown. */
   closeAll(): void {
-    for (const session of [...this.live]) session.close();
+    for (const session of [...this.live.keys()]) session.close();
   }
 }
 

@@ -15,4 +15,5 @@ export {
 export { headerText, lastEventIdOf, type RequestInfo } from './request';
 export { type EndReason, ServerSession } from './session';
 export type { SessionSink } from './sink';
+export { type FactoryStats, QUEUE_BUCKETS } from './stats';
 export type { SendResult, Session, SlowClientPolicy } from './types';

@@ -2,6 +2,7 @@ import { encode, encodeComment, type Message, SSEError } from '@sse/core';
 import { type HeartbeatClock, unrefTimer } from './clock';
 import { counters } from './debug';
 import type { SessionSink } from './sink';
+import { type FactoryStats, observeQueue } from './stats';
 import type { SendResult, Session, SlowClientPolicy } from './types';
 
 /** Why a session ended; see `ServerSession.endReason`. */
@@ -25,6 +26,8 @@ export interface SessionLimits {
   readonly slowClient: SlowClientPolicy;
   /** The largest frame `send`, `sendEncoded` and `comment` accept, in bytes. */
   readonly maxEventBytes: number;
+  /** The owning factory's counters (metrics), when there is a factory. */
+  readonly stats?: FactoryStats;
 }
 
 /** Callbacks the owning factory gets, so it can count its sessions without closures per session. */
@@ -250,17 +253,26 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
 
   send(message: Message): SendResult {
     if (this.endReason !== undefined) return false;
-    return this.enqueue(this.sized(frameOf(message)));
+    const frame = this.sized(frameOf(message));
+    if (this.limits.stats) this.limits.stats.events++;
+    return this.enqueue(frame);
   }
 
   sendEncoded(frame: Uint8Array): SendResult {
     if (this.endReason !== undefined) return false;
-    return this.enqueue(this.sized(frame));
+    this.sized(frame);
+    if (this.limits.stats) this.limits.stats.events++;
+    return this.enqueue(frame);
   }
 
   comment(text?: string): SendResult {
     if (this.endReason !== undefined) return false;
     return this.enqueue(text ? this.sized(utf8.encode(encodeComment(text))) : HEARTBEAT);
+  }
+
+  /** @internal The factory queues the stream's first frame here: not an event, not counted. */
+  start(frame: Uint8Array): void {
+    this.enqueue(frame);
   }
 
   /** `frame`, or the `EVENT_TOO_LARGE` error thrown when it passes `maxEventBytes`. */
@@ -301,7 +313,9 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
 
   /** @internal Called by the heartbeat clock; skipped while bytes are still waiting. */
   heartbeat(): void {
-    if (this._queuedBytes === 0) this.enqueue(HEARTBEAT);
+    if (this._queuedBytes !== 0 || this.endReason !== undefined) return;
+    if (this.limits.stats) this.limits.stats.heartbeats++;
+    this.enqueue(HEARTBEAT);
   }
 
   /** For adapters: the transport can take bytes again (socket 'drain', stream pull). */
@@ -364,10 +378,12 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
         this._queuedBytes -= queue[this.head]!.byteLength;
         queue[this.head++] = EMPTY;
         this.extras().droppedCount++;
+        if (this.limits.stats) this.limits.stats.dropped++;
       }
       this.compact();
       if (this._queuedBytes + frame.byteLength > maxQueueBytes) {
         this.extras().droppedCount++;
+        if (this.limits.stats) this.limits.stats.dropped++;
         return false;
       }
       this.push(frame);
@@ -439,7 +455,12 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
         this.fail(error);
         return;
       }
-      if (!accepted) this.sinkReady = false;
+      const stats = this.limits.stats;
+      if (stats) stats.bytes += chunk.byteLength;
+      if (!accepted) {
+        this.sinkReady = false;
+        if (stats) observeQueue(stats, this._queuedBytes);
+      }
     }
     if (this.extra?.resolveDrain !== undefined && this._queuedBytes <= this.limits.maxQueueBytes) {
       this.settleDrain(true);
@@ -485,7 +506,11 @@ export class ServerSession<State = Record<string, unknown>> implements Session<S
     if (graceful) {
       // Hand over what is queued (bounded by the queue limit), ignoring backpressure.
       try {
-        while (this.head < this.queue.length) this.sink.write(this.takeBatch(Infinity));
+        while (this.head < this.queue.length) {
+          const chunk = this.takeBatch(Infinity);
+          this.sink.write(chunk);
+          if (this.limits.stats) this.limits.stats.bytes += chunk.byteLength;
+        }
       } catch {
         // The peer is already gone: nothing left to deliver.
       }
