@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkWatchers,
   type Model,
@@ -20,6 +20,31 @@ describe.skipIf(SKIP_REASON !== '')('Redis resumable store against the reference
   afterAll(async () => {
     admin?.disconnect();
     await redis?.stop();
+  });
+
+  it('a read from inside a stored batch returns the rest of it and what follows, up to the limit', async () => {
+    const store = createRedisResumableStore({ connection: redis.url, prefix: 'straddle:' });
+    try {
+      await store.create('s');
+      await store.append(
+        's',
+        1,
+        ['a', 'b', 'c', 'd'].map((data) => ({ data })),
+      );
+      await store.append('s', 5, [{ data: 'e' }]);
+      await store.append('s', 6, [{ data: 'f' }, { data: 'g' }]);
+      const seqs = async (after: number, limit: number) => {
+        const result = await store.read('s', after, limit);
+        return result.found ? result.entries.map((e) => e.seq) : null;
+      };
+      expect(await seqs(3, 2)).toEqual([4, 5]);
+      expect(await seqs(2, 4)).toEqual([3, 4, 5, 6]);
+      expect(await seqs(0, 3)).toEqual([1, 2, 3]);
+      expect(await seqs(4, 10)).toEqual([5, 6, 7]);
+      expect(await seqs(7, 10)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('with faults (a lapsed lease, expiry at any point): the store answers as the model; watchers never see a wrong entry', async () => {

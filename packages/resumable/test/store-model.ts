@@ -183,7 +183,7 @@ export function storeCommands(faults: Faults): fc.Arbitrary<Iterable<Cmd>> {
   const id = fc.constantFrom(...IDS);
   const arbs: fc.Arbitrary<Cmd>[] = [
     id.map((i) => new Create(i)),
-    fc.tuple(id, fc.array(text, { minLength: 1, maxLength: 4 })).map(([i, d]) => new Append(i, d)),
+    fc.tuple(id, fc.array(text, { minLength: 1, maxLength: 6 })).map(([i, d]) => new Append(i, d)),
     fc
       .tuple(
         id,
