@@ -4,7 +4,7 @@
 //   --scale          the scale run only: idle subscribers of a cluster sharing a hub through
 //                    Redis, then broadcasts (--target=50000, --workers=N); --quick runs a tiny one
 //   --only=a,b       run some sections: decoder, encoder, bundle, server, hub, client, compression,
-//                    metrics (and scale in quick mode)
+//                    metrics, resumable (and scale in quick mode)
 //   --no-write       print only; do not write results/ or docs/BENCHMARKS.md
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { decoderBench } from './decoder';
 import { encoderBench } from './encoder';
 import { hubBench } from './hub';
 import { metricsBench } from './metrics';
+import { resumableBench } from './resumable';
 import { scaleBench } from './scale';
 import { serverBench } from './server';
 import {
@@ -52,6 +53,7 @@ const SECTIONS: Section[] = flag('scale')
       ['client', clientBench],
       ['compression', compressionBench],
       ['metrics', metricsBench],
+      ['resumable', resumableBench],
       // The scale run is its own command (--scale); the quick smoke runs a tiny cluster.
       ...(quick ? [['scale', scaleBench] as Section] : []),
     ];

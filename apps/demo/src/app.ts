@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isSSEError } from '@sse/core';
+import type { ResumableStreams } from '@sse/resumable';
 import { type Handler, Hono } from 'hono';
+import { answerRoutes } from './answers';
 import type { Connections } from './connections';
 import { type GuardLimits, jsonBody, rateLimit, sameOrigin } from './guard';
 import type { TrackedHub } from './newest';
@@ -45,6 +47,8 @@ export interface DemoContext {
   limits: GuardLimits;
   /** Messages "Outage beyond history" sends: more than the history keeps, to force a reset. */
   outageBurst: number;
+  /** The answer panel's resumable streams (same store kind as the hub: memory or Redis). */
+  streams: ResumableStreams;
 }
 
 const files: Record<string, string> = {
@@ -167,6 +171,8 @@ export function createApp(demo: DemoContext, events: Handler): Hono {
   app.post('/api/connections/drop', ...controlGuard, (c) =>
     c.json({ dropped: demo.connections.drop() }),
   );
+
+  answerRoutes(app, demo.streams, controlGuard, demo.retryMs);
 
   return app;
 }

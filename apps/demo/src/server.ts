@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { isSSEError } from '@sse/core';
 import { createHub, type Hub } from '@sse/hub';
+import { createResumableStreams, type ResumableStreams } from '@sse/resumable';
 import { createApp, type DemoContext } from './app';
 import { Connections } from './connections';
 import { DEFAULT_LIMITS, type GuardLimits } from './guard';
@@ -52,6 +53,15 @@ export interface Demo {
  * stream is capped at about `historyMaxEvents` (`MAXLEN ~`: Redis may keep up to one
  * stream node, 100 entries by default, more).
  */
+/** The answer panel's streams: in memory, or with a Redis URL in @sse/redis's resumable store. */
+async function createDemoStreams(options: DemoOptions): Promise<ResumableStreams> {
+  if (!options.redisUrl) return createResumableStreams();
+  const { createRedisResumableStore } = await import('@sse/redis');
+  return createResumableStreams({
+    store: createRedisResumableStore({ connection: options.redisUrl, prefix: 'sse:demo:answers:' }),
+  });
+}
+
 async function createDemoHub(options: DemoOptions, historyMaxEvents: number): Promise<Hub> {
   if (!options.redisUrl) return createHub({ history: { maxEvents: historyMaxEvents } });
   const { createRedisBackend } = await import('@sse/redis');
@@ -88,6 +98,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     metricsIntervalMs,
     recentPerRoom: options.recentPerRoom ?? 20,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    streams: await createDemoStreams(options),
   };
   const honoListener = getRequestListener(createApp(demo, honoEvents(demo)).fetch);
   const nodeListener = nodeEvents(demo);
@@ -115,6 +126,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     // A port in use must not leave the metrics timer and the hub running behind it.
     metrics.stop();
     await hub.close();
+    await demo.streams.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -127,6 +139,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       metrics.stop();
       connections.drop();
       await hub.close();
+      await demo.streams.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -38,7 +38,14 @@ export type SSEErrorCode =
   | 'INVALID_ENTRY'
   /** A backend's reader fell behind its bounded history: events it never read were trimmed. Reported, never silent. */
   | 'EVENTS_LOST'
-  | 'INVALID_TOPIC';
+  | 'INVALID_TOPIC'
+  // resumable streams
+  /** A resumable stream id that cannot travel in a URL segment or a store key. */
+  | 'INVALID_STREAM_ID'
+  /** A resumable stream with this id exists (running, or kept after its end until its TTL). */
+  | 'STREAM_EXISTS'
+  /** A resumable stream is no longer running (stopped, failed or expired): its producer must stop. */
+  | 'STREAM_FINISHED';
 
 /**
  * The one error class of the toolkit. The message says what was wrong and what to

@@ -7,3 +7,9 @@ export {
 } from './backend';
 export { compareStreamIds, ORIGIN } from './ids';
 export { MAX_REPORTED_ENTRIES } from './report';
+export {
+  createRedisResumableStore,
+  REDIS_RESUMABLE_DEFAULTS,
+  type RedisResumableStore,
+  type RedisResumableStoreOptions,
+} from './resumable-store';

@@ -9,15 +9,17 @@ import { build } from 'esbuild';
 
 const packages = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Bundles the server fixture (workspace sources and ioredis) into one CommonJS file. */
-export async function bundleServer(): Promise<{ file: string; cleanup: () => void }> {
+/** Bundles a server fixture (default `fixtures/server.ts`; workspace sources and ioredis) into one CommonJS file. */
+export async function bundleServer(
+  fixture = 'server.ts',
+): Promise<{ file: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'sse-cluster-'));
   const file = join(dir, 'server.cjs');
   const alias: Record<string, string> = {};
-  for (const name of ['core', 'server', 'node', 'hub'])
+  for (const name of ['core', 'server', 'node', 'web', 'hono', 'hub', 'resumable'])
     alias[`@sse/${name}`] = `${packages}${name}/src/index.ts`;
   await build({
-    entryPoints: [fileURLToPath(new URL('./fixtures/server.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -72,9 +74,18 @@ export class HubProcess {
     });
   }
 
+  /** Kills the process at once (SIGKILL: nothing runs after), and waits for it to be gone. */
+  kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGKILL');
+    });
+  }
+
   /** Asks the process to close its sessions, hub and server, and waits for it to exit. */
   stop(): Promise<void> {
-    if (this.child.exitCode !== null) return Promise.resolve();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
       this.child.once('exit', () => resolve());
       this.child.send('stop');

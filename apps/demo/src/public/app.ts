@@ -8,6 +8,7 @@ import type { Info } from '../app';
 import type { MetricsSample } from '../metrics';
 import type { ChatMessage } from '../rooms';
 import type { Hello, Recent } from '../stream';
+import { answerPanel } from './answer';
 import { LineChart, type Series } from './chart';
 import { ChatProof } from './proof';
 import { Timeline } from './timeline';
@@ -346,6 +347,7 @@ async function main(): Promise<void> {
     post(`/api/clients/${client}/drop`, { room: room(), away: info.outageBurst }),
   );
   connect();
+  answerPanel(log);
 }
 
 main().catch((error: unknown) => log(`failed to start: ${String(error)}`));
