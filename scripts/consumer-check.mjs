@@ -172,11 +172,16 @@ function tarballProblems(file, dirName) {
   if (!pkg.homepage) problems.push('no homepage');
   if (!pkg.bugs?.url) problems.push('no bugs url');
   if (pkg.license !== 'MIT') problems.push('license is not MIT');
-  for (const [cond, entry] of Object.entries(pkg.exports?.['.'] ?? {}))
-    for (const target of Object.values(entry))
-      if (!list.includes(`package/${target.replace(/^\.\//, '')}`))
-        problems.push(`exports ${cond} points at missing ${target}`);
+  for (const [where, target] of exportTargets(pkg.exports ?? {}))
+    if (!list.includes(`package/${target.replace(/^\.\//, '')}`))
+      problems.push(`exports ${where} points at missing ${target}`);
   return problems;
+}
+
+/** Every file an `exports` map points at, with its path of subpaths and conditions (nested to any depth). */
+function exportTargets(exports, where = []) {
+  if (typeof exports === 'string') return [[where.join(' > ') || '.', exports]];
+  return Object.entries(exports).flatMap(([key, value]) => exportTargets(value, [...where, key]));
 }
 
 // ---- 2. install with npm ----
