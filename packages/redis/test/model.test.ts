@@ -263,73 +263,78 @@ describe.skipIf(SKIP_REASON !== '')(
     });
 
     let run = 0;
-    it(`${RUNS} runs: each subscriber gets exactly its events after its cursor, once, in order`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.commands([command], { maxCommands: 12 }), async (commands) => {
-          const key = `model:${run++}`;
-          // Fast reconnects: the faults are many and the test waits on conditions.
-          const connection = (port: number) => ({
-            host: '127.0.0.1',
-            port,
-            retryStrategy: () => 10,
-          });
-          const options = {
-            key,
-            maxLen: 6,
-            blockMs: 500,
-            unavailableAfterMs: 1_000,
-            commandTimeoutMs: 2_000,
-            maxRetryDelayMs: 20,
-            onError: () => {}, // counted in stats() and checked below
-          };
-          const backends = [
-            createRedisBackend({ ...options, connection: connection(redis.port) }),
-            createRedisBackend({ ...options, connection: connection(proxy.port) }),
-          ];
-          const real: Real = {
-            raw: new Redis({ ...connection(redis.port), maxRetriesPerRequest: null }).on(
-              'error',
-              () => {}, // Redis restarts on purpose; its commands wait and retry
-            ),
-            key,
-            backends,
-            hubs: backends.map((backend) => createHub({ backend })),
-            slots: [],
-            made: [],
-            next: 0,
-          };
-          const model: Model = { events: [] };
-          try {
-            await fc.asyncModelRun(() => ({ model, real }), commands);
-            // Settle: the reader catches up, then one more event per topic reaches everyone.
-            proxy.release(':reader');
-            for (const topic of TOPICS) {
-              const before = model.events.length;
-              while (model.events.length === before) await publish(model, real, 0, topic);
+    it(
+      `${RUNS} runs: each subscriber gets exactly its events after its cursor, once, in order`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.commands([command], { maxCommands: 12 }), async (commands) => {
+            const key = `model:${run++}`;
+            // Fast reconnects: the faults are many and the test waits on conditions.
+            const connection = (port: number) => ({
+              host: '127.0.0.1',
+              port,
+              retryStrategy: () => 10,
+            });
+            const options = {
+              key,
+              maxLen: 6,
+              blockMs: 500,
+              unavailableAfterMs: 1_000,
+              commandTimeoutMs: 2_000,
+              maxRetryDelayMs: 20,
+              onError: () => {}, // counted in stats() and checked below
+            };
+            const backends = [
+              createRedisBackend({ ...options, connection: connection(redis.port) }),
+              createRedisBackend({ ...options, connection: connection(proxy.port) }),
+            ];
+            const real: Real = {
+              raw: new Redis({ ...connection(redis.port), maxRetriesPerRequest: null }).on(
+                'error',
+                () => {}, // Redis restarts on purpose; its commands wait and retry
+              ),
+              key,
+              backends,
+              hubs: backends.map((backend) => createHub({ backend })),
+              slots: [],
+              made: [],
+              next: 0,
+            };
+            const model: Model = { events: [] };
+            try {
+              await fc.asyncModelRun(() => ({ model, real }), commands);
+              // Settle: the reader catches up, then one more event per topic reaches everyone.
+              proxy.release(':reader');
+              for (const topic of TOPICS) {
+                const before = model.events.length;
+                while (model.events.length === before) await publish(model, real, 0, topic);
+              }
+              const last = (model.events[model.events.length - 1] as { id: string }).id;
+              await until(() =>
+                backends.every((b) => compareStreamIds(b.position() ?? '0-0', last) >= 0),
+              );
+              const stored = (await real.raw.xrange(key, '-', '+')) as [string, string[]][];
+              const present = new Set(stored.map(([id]) => id));
+              for (const made of real.made) {
+                const gapped = (backends[made.via] as RedisBackend).stats().gaps > 0;
+                check(model, made, present, gapped);
+              }
+            } finally {
+              proxy.release(':reader');
+              for (const made of real.made) made.session.close();
+              await Promise.all(real.hubs.map((hub) => hub.close()));
+              real.raw.disconnect();
             }
-            const last = (model.events[model.events.length - 1] as { id: string }).id;
-            await until(() =>
-              backends.every((b) => compareStreamIds(b.position() ?? '0-0', last) >= 0),
-            );
-            const stored = (await real.raw.xrange(key, '-', '+')) as [string, string[]][];
-            const present = new Set(stored.map(([id]) => id));
-            for (const made of real.made) {
-              const gapped = (backends[made.via] as RedisBackend).stats().gaps > 0;
-              check(model, made, present, gapped);
-            }
-          } finally {
-            proxy.release(':reader');
-            for (const made of real.made) made.session.close();
-            await Promise.all(real.hubs.map((hub) => hub.close()));
-            real.raw.disconnect();
-          }
-        }),
-        {
-          numRuns: RUNS,
-          endOnFailure: process.env.FC_SHRINK !== '1',
-          ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
-        },
-      );
-    }, 600_000);
+          }),
+          {
+            numRuns: RUNS,
+            endOnFailure: process.env.FC_SHRINK !== '1',
+            ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
+          },
+        );
+        // About 0.25 s a run under load: 600 s covers the default 200 with room; FC_RUNS scales it.
+      },
+      Math.max(600_000, RUNS * 1_000),
+    );
   },
 );
